@@ -230,6 +230,33 @@ export function eventBusContract(factory: DriverFactory): void {
       await sub.close();
     });
 
+    test('group commit: concurrent units share transactions, each acknowledged after commit; a failing unit fails alone', async () => {
+      const topic = uniqueName('t-group');
+      const table = `fx_${topic.replace(/-/g, '_')}`;
+      await effectsTable(d.db, table);
+      await sql`create table ${sql.table(`${table}_rows`)} (n int primary key)`.execute(d.db.kysely);
+      const outbox = new Outbox(d.db, { source: 'test', registry });
+      const results = await Promise.allSettled(
+        Array.from({ length: 300 }, (_, i) =>
+          outbox.groupCommit(async (tx) => {
+            if (i === 150) throw new Error('unit 150 is invalid');
+            await sql`insert into ${sql.table(`${table}_rows`)} (n) values (${i})`.execute(tx.db);
+            tx.publish({ type: 'test.counted', topic, key: `k${i % 7}`, data: { n: i } });
+            return i;
+          }),
+        ),
+      );
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 299);
+      assert.match(String((results[150] as PromiseRejectedResult).reason), /unit 150 is invalid/);
+      const rows = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(`${table}_rows`)}`.execute(d.db.kysely);
+      assert.equal(rows.rows[0]!.n, 299);
+      const seen = new Set<number>();
+      const sub = await d.bus.subscribe({ group: uniqueName('g'), topics: [topic], handle: async (e) => void seen.add((e.data as { n: number }).n) });
+      await waitFor('299 events', () => seen.size >= 299);
+      assert.equal(seen.has(150), false, 'the failed unit published nothing');
+      await sub.close();
+    });
+
     test('closing a subscription mid-stream and resubscribing loses nothing and applies nothing twice', async () => {
       const topic = uniqueName('t-close');
       const table = `fx_${topic.replace(/-/g, '_')}`;

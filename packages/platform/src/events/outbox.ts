@@ -48,6 +48,19 @@ export class Outbox {
     return this.#db;
   }
 
+  #committer: GroupCommitter | undefined;
+
+  /**
+   * Group commit: concurrent small units of work share one transaction (up to `maxBatch`), so many requests pay
+   * for one commit. Each caller's promise settles after that commit, so nothing is acknowledged before it is
+   * durable. If the shared transaction fails, each unit is re-run alone, so one bad unit fails only its caller.
+   * @example await outbox.groupCommit(async (tx) => { await tx.db.insertInto('t').values(row).execute(); tx.publish(e) })
+   */
+  groupCommit<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    this.#committer ??= new GroupCommitter(this, { maxBatch: 256, concurrency: this.#db.kind === 'pglite' ? 1 : 3 });
+    return this.#committer.submit(work);
+  }
+
   transaction<T>(work: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T> {
     return this.#db.transaction(async (trx, hooks) => {
       const pending: PendingEvent[] = [];
@@ -170,4 +183,53 @@ export async function saveCursor(
     insert into millrace.cursors (name, txid, id, updated_at) values (${name}, ${p.txid}::xid8, ${p.id}::bigint, now())
     on conflict (name) do update set txid = excluded.txid, id = excluded.id, updated_at = now()
   `.execute(executor);
+}
+
+type Queued = { work: (tx: Tx) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void };
+
+class GroupCommitter {
+  readonly #outbox: Outbox;
+  readonly #maxBatch: number;
+  readonly #concurrency: number;
+  readonly #queue: Queued[] = [];
+  #active = 0;
+
+  constructor(outbox: Outbox, options: { maxBatch: number; concurrency: number }) {
+    this.#outbox = outbox;
+    this.#maxBatch = options.maxBatch;
+    this.#concurrency = options.concurrency;
+  }
+
+  submit<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      if (this.#active < this.#concurrency) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#active++;
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, this.#maxBatch);
+        try {
+          const results = await this.#outbox.transaction(async (tx) => {
+            const out: unknown[] = [];
+            for (const item of batch) out.push(await item.work(tx));
+            return out;
+          });
+          batch.forEach((item, i) => item.resolve(results[i]));
+        } catch (err) {
+          if (batch.length === 1) {
+            batch[0]!.reject(err);
+            continue;
+          }
+          // isolate: each unit alone, so only the failing one fails
+          await Promise.all(batch.map((item) => this.#outbox.transaction(item.work).then(item.resolve, item.reject)));
+        }
+      }
+    } finally {
+      this.#active--;
+    }
+  }
 }
