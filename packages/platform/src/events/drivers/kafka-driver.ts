@@ -84,8 +84,7 @@ export function createKafkaDriver(options: KafkaDriverOptions): EventBus {
       retries: 10,
       retryDelay: 500,
     });
-    const committed = await consumer.listCommittedOffsets({ topics: sub.topics.map((topic) => ({ topic, partitions: [] })) }).catch(() => undefined);
-    const hasPosition = committed ? [...committed.values()].some((offsets) => offsets.some((o) => o >= 0n)) : false;
+    const hasPosition = await hasCommittedOffsets(consumer, sub.topics);
     if (replay && hasPosition) {
       await closeQuietly(consumer);
       processors.delete(sub.group);
@@ -250,7 +249,11 @@ async function startOffsets(consumer: Consumer<string, string, string, string>, 
     );
   }
   const at = await consumer.listOffsets({ topics: [...topics], timestamp: BigInt(from.time.getTime()) });
-  return topics.flatMap((topic) => (at.get(topic) ?? []).map((offset, partition) => ({ topic, partition, offset })));
+  const ends = await consumer.listOffsets({ topics: [...topics] });
+  // a partition with nothing written since `time` answers -1: start it at its end
+  return topics.flatMap((topic) =>
+    (at.get(topic) ?? []).map((offset, partition) => ({ topic, partition, offset: offset >= 0n ? offset : (ends.get(topic)?.[partition] ?? 0n) })),
+  );
 }
 
 function errorDetails(err: unknown): unknown {
@@ -260,4 +263,13 @@ function errorDetails(err: unknown): unknown {
 
 function closeQuietly(consumer: Consumer<string, string, string, string>): Promise<void> {
   return new Promise((resolve) => consumer.close(true, () => resolve()));
+}
+
+/** True when the group has committed an offset on any partition of `topics`. */
+async function hasCommittedOffsets(consumer: Consumer<string, string, string, string>, topics: readonly string[]): Promise<boolean> {
+  const ends = await consumer.listOffsets({ topics: [...topics] });
+  const committed = await consumer.listCommittedOffsets({
+    topics: topics.map((topic) => ({ topic, partitions: [...(ends.get(topic) ?? []).keys()] })),
+  });
+  return [...committed.values()].some((offsets) => offsets.some((o) => o >= 0n));
 }
