@@ -28,8 +28,9 @@ cluster_voters() {
   echo "$v"
 }
 
-single_dir()  { echo "${KAFKA_DATA_DIR:-$REPO_ROOT/.kafka/single}"; }
-cluster_dir() { echo "${KAFKA_CLUSTER_DATA_DIR:-$REPO_ROOT/.kafka/cluster}"; }
+abs_path()    { if [[ "$1" == /* ]]; then echo "$1"; else echo "$PWD/$1"; fi; }
+single_dir()  { abs_path "${KAFKA_DATA_DIR:-$REPO_ROOT/.kafka/single}"; }
+cluster_dir() { abs_path "${KAFKA_CLUSTER_DATA_DIR:-$REPO_ROOT/.kafka/cluster}"; }
 
 # node_dir <node>
 node_dir() {
@@ -180,6 +181,10 @@ node_start() {
 
 log_tail() {
   local dir="$1"
+  if grep -q -E '\] (ERROR|FATAL) ' "$dir/server.log" 2>/dev/null; then
+    echo "---- first errors in $dir/server.log ----" >&2
+    grep -m 5 -E '\] (ERROR|FATAL) ' "$dir/server.log" | cut -c1-400 >&2
+  fi
   echo "---- last 40 lines of $dir/server.log ----" >&2
   tail -n 40 "$dir/server.log" >&2 2>/dev/null || true
   echo "----" >&2

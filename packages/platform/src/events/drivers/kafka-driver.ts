@@ -1,5 +1,5 @@
 // Kafka event bus: the outbox is relayed to Apache Kafka; consumer groups commit offsets after the database commit.
-import { Admin, Consumer, Producer, stringDeserializers, stringSerializers, type Message, type MessagesStream } from '@platformatic/kafka';
+import { Admin, Consumer, stringDeserializers, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { Database } from '../../db/database.ts';
 import { MillraceError, codes } from '../../errors.ts';
 import type { Logger } from '../../observability/logger.ts';
@@ -10,6 +10,7 @@ import { envelopeFactory, type Envelope } from '../envelope.ts';
 import type { EventBus, StartFrom, Subscription, SubscriptionHandle } from '../event-bus.ts';
 import { Processor, type RawRecord } from '../processor.ts';
 import { Relay } from '../relay.ts';
+import { KafkaSender } from './kafka-sender.ts';
 
 export interface KafkaDriverOptions {
   readonly db: Database;
@@ -38,16 +39,7 @@ export function createKafkaDriver(options: KafkaDriverOptions): EventBus {
   const { db, registry, log, metrics } = options;
   const clientId = options.clientId ?? 'millrace';
   const bootstrapBrokers = [...options.brokers];
-  const producer = new Producer({
-    clientId: `${clientId}-producer`,
-    bootstrapBrokers,
-    idempotent: true,
-    acks: -1,
-    autocreateTopics: true,
-    serializers: stringSerializers,
-    retries: 10,
-    retryDelay: 250,
-  });
+  const producer = new KafkaSender({ clientId: `${clientId}-producer`, brokers: bootstrapBrokers, log });
   const admin = new Admin({ clientId: `${clientId}-admin`, bootstrapBrokers });
   const knownTopics = new Set<string>();
   const processors = new Map<string, Processor>();
@@ -179,7 +171,7 @@ export function createKafkaDriver(options: KafkaDriverOptions): EventBus {
         batchSize: options.relayBatch ?? 1000,
         send: async (messages) => {
           await ensureTopics([...new Set(messages.map((m) => m.topic))]);
-          await producer.send({ messages: messages.map((m) => ({ topic: m.topic, key: m.key, value: m.payload, headers: { 'event-id': m.eventId } })) });
+          await producer.send(messages.map((m) => ({ topic: m.topic, key: m.key, value: m.payload, headers: { 'event-id': m.eventId } })));
         },
       });
       await relay.start();
@@ -191,7 +183,7 @@ export function createKafkaDriver(options: KafkaDriverOptions): EventBus {
       const made = events.map((e) => make(e));
       for (const m of made) registry.check(m.envelope.type, m.envelope.version, m.envelope.data);
       await ensureTopics([...new Set(made.map((m) => m.topic))]);
-      await producer.send({ messages: made.map((m) => ({ topic: m.topic, key: m.envelope.key, value: JSON.stringify(m.envelope), headers: { 'event-id': m.envelope.id } })) });
+      await producer.send(made.map((m) => ({ topic: m.topic, key: m.envelope.key, value: JSON.stringify(m.envelope), headers: { 'event-id': m.envelope.id } })));
       for (const m of made) metrics?.eventsProduced.inc({ topic: m.topic });
       return made.map((m) => m.envelope as Envelope);
     },

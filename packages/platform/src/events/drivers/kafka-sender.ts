@@ -1,0 +1,79 @@
+// One idempotent producer, one send in flight: concurrent callers are coalesced into the next batch, in call order.
+import { Producer, stringSerializers, type MessageToProduce } from '@platformatic/kafka';
+import type { Logger } from '../../observability/logger.ts';
+
+type Msg = MessageToProduce<string, string, string, string>;
+type Waiting = { messages: readonly Msg[]; resolve: () => void; reject: (err: unknown) => void };
+
+/**
+ * The idempotent producer of @platformatic/kafka 1.35 advances sequence numbers only when a response arrives, so
+ * two sends in flight fail with OUT_OF_ORDER_SEQUENCE_NUMBER; and a send to a dead leader retries without refreshing
+ * metadata. So: exactly one send in flight (everything queued meanwhile rides the next one, which is also what
+ * batching wants), finite retries, and a fresh producer (new producer id, fresh metadata) after a failed send.
+ * @example const sender = new KafkaSender({ clientId, brokers, log }); await sender.send([{ topic, key, value }])
+ */
+export class KafkaSender {
+  readonly #options: { clientId: string; brokers: string[]; log: Logger; maxBatch: number };
+  readonly #queue: Waiting[] = [];
+  #producer: Producer<string, string, string, string>;
+  #pumping = false;
+
+  constructor(options: { clientId: string; brokers: readonly string[]; log: Logger; maxBatch?: number }) {
+    this.#options = { clientId: options.clientId, brokers: [...options.brokers], log: options.log, maxBatch: options.maxBatch ?? 5_000 };
+    this.#producer = this.#create();
+  }
+
+  #create(): Producer<string, string, string, string> {
+    return new Producer({
+      clientId: this.#options.clientId,
+      bootstrapBrokers: this.#options.brokers,
+      idempotent: true,
+      acks: -1,
+      autocreateTopics: true,
+      serializers: stringSerializers,
+      retries: 8,
+      retryDelay: 250,
+    });
+  }
+
+  /** Resolves when every message is acknowledged by all in-sync replicas. */
+  send(messages: readonly Msg[]): Promise<void> {
+    if (messages.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ messages, resolve, reject });
+      if (!this.#pumping) void this.#pump();
+    });
+  }
+
+  async #pump(): Promise<void> {
+    this.#pumping = true;
+    try {
+      while (this.#queue.length > 0) {
+        const batch: Waiting[] = [];
+        let count = 0;
+        while (this.#queue.length > 0 && (batch.length === 0 || count + this.#queue[0]!.messages.length <= this.#options.maxBatch)) {
+          const w = this.#queue.shift()!;
+          batch.push(w);
+          count += w.messages.length;
+        }
+        try {
+          await this.#producer.send({ messages: batch.flatMap((w) => w.messages) });
+          for (const w of batch) w.resolve();
+        } catch (err) {
+          for (const w of batch) w.reject(err);
+          this.#options.log.warn({ err }, 'kafka send failed; replacing the producer');
+          const old = this.#producer;
+          this.#producer = this.#create();
+          old.close(true, () => {});
+        }
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    while (this.#pumping || this.#queue.length > 0) await new Promise((r) => setTimeout(r, 10));
+    await this.#producer.close();
+  }
+}
