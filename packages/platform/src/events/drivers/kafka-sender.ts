@@ -3,7 +3,15 @@ import { Producer, stringSerializers, type MessageToProduce } from '@platformati
 import type { Logger } from '../../observability/logger.ts';
 
 type Msg = MessageToProduce<string, string, string, string>;
-type Waiting = { messages: readonly Msg[]; resolve: () => void; reject: (err: unknown) => void };
+type Waiting = { messages: readonly Msg[]; bytes: number; resolve: () => void; reject: (err: unknown) => void };
+
+// Brokers refuse a partition batch over message.max.bytes (1 MiB by default); staying under it in total is safe
+// whatever the partitioning.
+const MAX_SEND_BYTES = 900 * 1024;
+
+function sizeOf(m: Msg): number {
+  return (m.value?.length ?? 0) + (m.key?.length ?? 0) + 64;
+}
 
 /**
  * The idempotent producer of @platformatic/kafka 1.35 advances sequence numbers only when a response arrives, so
@@ -13,13 +21,19 @@ type Waiting = { messages: readonly Msg[]; resolve: () => void; reject: (err: un
  * @example const sender = new KafkaSender({ clientId, brokers, log }); await sender.send([{ topic, key, value }])
  */
 export class KafkaSender {
-  readonly #options: { clientId: string; brokers: string[]; log: Logger; maxBatch: number };
+  readonly #options: { clientId: string; brokers: string[]; log: Logger; maxBatch: number; maxBytes: number };
   readonly #queue: Waiting[] = [];
   #producer: Producer<string, string, string, string>;
   #pumping = false;
 
-  constructor(options: { clientId: string; brokers: readonly string[]; log: Logger; maxBatch?: number }) {
-    this.#options = { clientId: options.clientId, brokers: [...options.brokers], log: options.log, maxBatch: options.maxBatch ?? 5_000 };
+  constructor(options: { clientId: string; brokers: readonly string[]; log: Logger; maxBatch?: number; maxBytes?: number }) {
+    this.#options = {
+      clientId: options.clientId,
+      brokers: [...options.brokers],
+      log: options.log,
+      maxBatch: options.maxBatch ?? 5_000,
+      maxBytes: options.maxBytes ?? MAX_SEND_BYTES,
+    };
     this.#producer = this.#create();
   }
 
@@ -39,10 +53,25 @@ export class KafkaSender {
   /** Resolves when every message is acknowledged by all in-sync replicas. */
   send(messages: readonly Msg[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ messages, resolve, reject });
-      if (!this.#pumping) void this.#pump();
+    // split into chunks that fit one request; they queue back to back, so order is kept
+    const chunks: Promise<void>[] = [];
+    let start = 0;
+    let bytes = 0;
+    const flush = (end: number) => {
+      const part = messages.slice(start, end);
+      const size = bytes;
+      chunks.push(new Promise((resolve, reject) => void this.#queue.push({ messages: part, bytes: size, resolve, reject })));
+      start = end;
+      bytes = 0;
+    };
+    messages.forEach((m, i) => {
+      const b = sizeOf(m);
+      if (i > start && (bytes + b > this.#options.maxBytes || i - start >= this.#options.maxBatch)) flush(i);
+      bytes += b;
     });
+    flush(messages.length);
+    if (!this.#pumping) void this.#pump();
+    return Promise.all(chunks).then(() => undefined);
   }
 
   async #pump(): Promise<void> {
@@ -51,10 +80,16 @@ export class KafkaSender {
       while (this.#queue.length > 0) {
         const batch: Waiting[] = [];
         let count = 0;
-        while (this.#queue.length > 0 && (batch.length === 0 || count + this.#queue[0]!.messages.length <= this.#options.maxBatch)) {
+        let bytes = 0;
+        while (
+          this.#queue.length > 0 &&
+          (batch.length === 0 ||
+            (count + this.#queue[0]!.messages.length <= this.#options.maxBatch && bytes + this.#queue[0]!.bytes <= this.#options.maxBytes))
+        ) {
           const w = this.#queue.shift()!;
           batch.push(w);
           count += w.messages.length;
+          bytes += w.bytes;
         }
         try {
           await this.#producer.send({ messages: batch.flatMap((w) => w.messages) });
