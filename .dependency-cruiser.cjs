@@ -26,7 +26,7 @@ module.exports = {
       comment: 'Use the public entry @millrace/platform (or @millrace/platform/testing), not files inside it.',
       severity: 'error',
       from: { path: '^(services|apps)/' },
-      to: { path: '^packages/platform/src/', pathNot: ['^packages/platform/src/index\\.ts$', '^packages/platform/src/testing/index\\.ts$'] },
+      to: { path: '^packages/platform/src/', pathNot: ['^packages/platform/src/index\\.ts$', '^packages/platform/src/testing/index\\.ts$', '^packages/platform/src/kafka\\.ts$'] },
     },
   ],
   options: {

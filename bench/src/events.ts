@@ -3,8 +3,9 @@ import { Producer, stringSerializers } from '@platformatic/kafka';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import {
-  EventRegistry, Outbox, createKafkaDriver, defineContract, migratePlatform, openDatabase, platformContract, silentLogger, sql,
+  EventRegistry, Outbox, defineContract, migratePlatform, openDatabase, platformContract, silentLogger, sql,
 } from '@millrace/platform';
+import { createKafkaDriver } from '@millrace/platform/kafka';
 import { freshPostgres } from '@millrace/platform/testing';
 import { ensureKafka, machine, median, percentile, progress, round, table, writeResult } from './lib/stats.ts';
 

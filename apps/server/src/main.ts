@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.logLevel, name: 'millrace' });
   const rt = await createRuntime(config, { log });
   await rt.bus.start();
-  const app = buildServer(rt);
+  const app = await buildServer(rt, { env: process.env });
   await app.listen({ port: config.port, host: config.host });
   log.info(
     { mode: config.mode, driver: rt.bus.driver, url: `http://${config.host}:${config.port}/`, startupMs: Math.round(performance.now() - started) },

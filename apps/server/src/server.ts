@@ -1,13 +1,29 @@
-// The Millrace server: health, readiness, metrics and a status page over a runtime (embedded or distributed).
-import Fastify from 'fastify';
-import type { Runtime } from '@millrace/platform';
+// The Millrace server: every service mounted on one HTTP app (embedded mode), plus health, readiness, metrics and a status page.
+import { randomBytes } from 'node:crypto';
+import { createHttpApp, perIp, type Runtime } from '@millrace/platform';
+import { createIdentity, loadIdentityConfig } from '@millrace/identity';
+
+export interface ServerOptions {
+  /** Environment for services' own settings (identity's IDENTITY_*). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
 
 /**
- * Builds the HTTP server for a runtime; services mount their routes on it.
- * @example const app = buildServer(runtime); await app.listen({ port: 3000 })
+ * Builds the HTTP server for a runtime, with the services mounted.
+ * @example const app = await buildServer(runtime, { env: process.env }); await app.listen({ port: 3000 })
  */
-export function buildServer(rt: Runtime) {
-  const app = Fastify({ loggerInstance: rt.log, bodyLimit: 1_048_576 });
+export async function buildServer(rt: Runtime, options: ServerOptions) {
+  const identity = await createIdentity({ db: rt.db, config: loadIdentityConfig(options.env) });
+  const csrfSecret = options.env.MILLRACE_CSRF_SECRET ?? randomBytes(32).toString('base64url');
+  if (!options.env.MILLRACE_CSRF_SECRET) rt.log.warn('MILLRACE_CSRF_SECRET not set: using a random one (console CSRF tokens reset at restart)');
+  const app = await createHttpApp({
+    log: rt.log,
+    authenticators: [identity.authenticators.jwt, identity.authenticators.apiKey, identity.authenticators.session],
+    throttles: [perIp({ rate: '1200/min' })],
+    csrfSecret,
+    openapi: { title: 'Millrace', version: '0.1.0' },
+  });
+  await app.register(identity.routes);
   const startedAt = new Date();
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -33,10 +49,14 @@ export function buildServer(rt: Runtime) {
       ['Mode', config.mode === 'embedded' ? 'embedded (one process, PGlite, outbox-as-log)' : 'distributed'],
       ['Database', config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}/pglite`],
       ['Event log', rt.bus.driver === 'kafka' ? `Apache Kafka (${config.kafkaBrokers?.join(', ')})` : 'embedded log (outbox tables)'],
+      ['Services', 'identity'],
       ['Ready', ready.ok ? 'yes' : `no: ${JSON.stringify(ready.checks)}`],
       ['Started', startedAt.toISOString()],
     ];
-    return reply.type('text/html; charset=utf-8').send(`<!doctype html>
+    return reply
+      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+      .type('text/html; charset=utf-8')
+      .send(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Millrace</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:44rem;margin:3rem auto;padding:0 1rem;color:#1d2433}
@@ -46,7 +66,8 @@ td:first-child{color:#5b6478;width:9rem}code{background:#f2f4f8;padding:.1rem .3
 <p>Event-driven backend platform: REST writes become durable events, consumed exactly once, pushed live.</p>
 <table>${rows.map(([k, v]) => `<tr><td>${k}</td><td>${escapeHtml(v!)}</td></tr>`).join('')}</table>
 <p>Endpoints: <code>/healthz</code> (alive), <code>/readyz</code> (database and event log reachable),
-<code>/metrics</code> (Prometheus), <code>/api/platform/dead-letters</code>.</p>
+<code>/metrics</code> (Prometheus), <code>/docs</code> (API reference), <code>/openapi.json</code>,
+<code>/api/identity/…</code>, <code>/api/platform/dead-letters</code>.</p>
 <p>The web console arrives with the realtime gateway; until then this page says what runs.</p></body></html>`);
   });
 

@@ -35,7 +35,7 @@ export async function createRuntime(
   const db = await openDatabase({ url: config.databaseUrl, pgliteDir: join(config.dataDir, 'pglite'), log });
   await migratePlatform(db);
   const registry = new EventRegistry([platformContract, ...(options.contracts ?? [])]);
-  const bus = createEventBus({
+  const bus = await createEventBus({
     db, registry, log, metrics,
     kafkaBrokers: config.kafkaBrokers,
     relayBatch: config.relayBatch,

@@ -124,7 +124,10 @@ async function openPostgres(url: string, poolSize: number, log?: Logger): Promis
 
 async function openPglite(dir: string | undefined): Promise<Database> {
   if (dir) mkdirSync(dir, { recursive: true });
-  const pglite = await PGlite.create(dir ? { dataDir: dir } : {});
+  // PGlite's defaults turn fsync off (-F); an acknowledged write must survive a machine crash too, so we keep it on.
+  // A small shared_buffers keeps the embedded server's resident memory low; the OS page cache does the rest.
+  const startParams = [...PGlite.defaultStartParams.filter((p) => p !== '-F'), '-c', 'shared_buffers=16MB'];
+  const pglite = await PGlite.create({ ...(dir ? { dataDir: dir } : {}), startParams });
   const kysely = new Kysely({ dialect: new PGliteDialect(pglite) });
   const local = localNotifier();
   return {

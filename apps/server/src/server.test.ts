@@ -1,0 +1,56 @@
+// The embedded server end to end through fastify.inject(): health, readiness, status page, identity mounted, problem+json.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createRuntime, loadConfig, silentLogger, type Runtime } from '@millrace/platform';
+import { buildServer } from './server.ts';
+
+let rt: Runtime;
+let app: Awaited<ReturnType<typeof buildServer>>;
+
+before(async () => {
+  rt = await createRuntime(loadConfig({ MILLRACE_DATA_DIR: `/tmp/millrace-server-test-${process.pid}` }), { log: silentLogger() });
+  await rt.bus.start();
+  app = await buildServer(rt, { env: { IDENTITY_ARGON2_MEMORY_KIB: '19456', MILLRACE_CSRF_SECRET: 'x'.repeat(43) } });
+});
+after(async () => {
+  await app.close();
+  await rt.close();
+});
+
+test('health, readiness, metrics and the status page answer', async () => {
+  assert.deepEqual((await app.inject('/healthz')).json(), { status: 'ok' });
+  const ready = await app.inject('/readyz');
+  assert.equal(ready.statusCode, 200);
+  assert.equal(ready.json().checks.database.ok, true);
+  const metrics = await app.inject('/metrics');
+  assert.match(metrics.body, /millrace_events_produced_total/);
+  const page = await app.inject('/');
+  assert.match(page.body, /Millrace is running/);
+  assert.match(page.body, /embedded/);
+});
+
+test('identity is mounted: register, login, me; its audit events reach the log', async () => {
+  const email = `ada-${process.pid}@example.com`;
+  const reg = await app.inject({ method: 'POST', url: '/api/identity/register', payload: { email, password: 'correct horse battery staple' } });
+  assert.equal(reg.statusCode, 201, reg.body);
+  const login = await app.inject({ method: 'POST', url: '/api/identity/login', payload: { email, password: 'correct horse battery staple' } });
+  assert.equal(login.statusCode, 200, login.body);
+  const { accessToken } = login.json() as { accessToken: string };
+  const me = await app.inject({ url: '/api/identity/me', headers: { authorization: `Bearer ${accessToken}` } });
+  assert.equal(me.statusCode, 200);
+  assert.equal(me.json().email, email);
+  const lag = await rt.bus.lag('nobody-yet', ['identity']);
+  assert.ok(lag[0]!.lag >= 2, 'user-registered and login-succeeded are in the log');
+});
+
+test('unknown routes and bad bodies get RFC 9457 problems', async () => {
+  const missing = await app.inject('/nope');
+  assert.equal(missing.statusCode, 404);
+  assert.match(String(missing.headers['content-type']), /application\/problem\+json/);
+  const bad = await app.inject({ method: 'POST', url: '/api/identity/register', payload: { email: 'not-an-email' } });
+  assert.equal(bad.statusCode, 400);
+  assert.match(String(bad.headers['content-type']), /application\/problem\+json/);
+  const spec = await app.inject('/openapi.json');
+  assert.equal(spec.statusCode, 200);
+  assert.equal(spec.json().openapi.startsWith('3.1'), true);
+});

@@ -1,0 +1,4 @@
+// The widgets resource suite on PGlite (in memory).
+import { resourceSuite } from './resource.suite.ts';
+
+resourceSuite('PGlite', async () => undefined);
