@@ -18,7 +18,7 @@
 // Produced = sum(last_n) of chaos_produced, written in the same transaction as the events, so a restart resumes
 // numbering exactly where the last committed transaction left it. Consumed = rows of the effects table.
 import { sql } from 'kysely';
-import { pino } from 'pino';
+import { destination, pino } from 'pino';
 import { EventRegistry } from '../contract.ts';
 import { platformContract } from '../dead-letters.ts';
 import { createKafkaDriver } from '../drivers/kafka-driver.ts';
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const pauseMs = Number(env('CHAOS_PAUSE_MS', '0'));
   const log = pino(
     { level: 'warn', base: { pid: process.pid } },
-    process.env.CHAOS_LOG_FILE ? pino.destination({ dest: process.env.CHAOS_LOG_FILE, append: true, sync: true }) : pino.destination(2),
+    process.env.CHAOS_LOG_FILE ? destination({ dest: process.env.CHAOS_LOG_FILE, append: true, sync: true }) : destination(2),
   );
 
   const started = Date.now();
@@ -76,8 +76,15 @@ async function main(): Promise<void> {
   let consumedNow = await consumed();
   emit({ type: 'ready', produced: producedNow, consumed: consumedNow, startMs: Date.now() - started });
 
-  await bus.start();
-  const sub = await bus.subscribe({ group, topics: [topic], handle: countingHandler(EFFECTS_TABLE) });
+  // The relay and the consumer start beside the producer: a Kafka group join can wait out a killed member's session.
+  const subscribed = (async () => {
+    await bus.start();
+    const handle = await bus.subscribe({ group, topics: [topic], handle: countingHandler(EFFECTS_TABLE) });
+    emit({ type: 'subscribed', produced: producedNow, consumed: consumedNow });
+    return handle;
+  })();
+  let subscribeFailed: { err: unknown } | undefined;
+  subscribed.catch((err: unknown) => void (subscribeFailed = { err }));
 
   // The producer: each transaction reads the per-key counters, publishes the next events and moves the counters.
   const outbox = new Outbox(db, { source: 'chaos', registry });
@@ -108,7 +115,9 @@ async function main(): Promise<void> {
         log.error({ err }, 'chaos producer transaction failed; retrying');
         await new Promise((r) => setTimeout(r, 200));
       }
-      if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
+      // PGlite runs queries synchronously in this thread: without a macrotask break, a tight loop of
+      // transactions starves every timer (the consumer's wake-ups, the progress reports).
+      await new Promise((r) => (pauseMs > 0 ? setTimeout(r, pauseMs) : setImmediate(r)));
     }
   })();
 
@@ -121,10 +130,12 @@ async function main(): Promise<void> {
       log.error({ err }, 'chaos progress query failed');
       continue;
     }
+    if (subscribeFailed) throw subscribeFailed.err;
     emit({ type: 'progress', produced: producedNow, consumed: consumedNow });
     if (producedNow >= target && consumedNow >= target) break;
   }
   await producer;
+  const sub = await subscribed;
   // linger: a late duplicate application would show up as applied > 1 or an extra row
   await new Promise((r) => setTimeout(r, 1000));
   stopping = true;
