@@ -230,6 +230,21 @@ export function eventBusContract(factory: DriverFactory): void {
       await sub.close();
     });
 
+    test('a large produce for one key (3 MB, one partition) is accepted and stays in order', async () => {
+      const topic = uniqueName('t-large');
+      const table = `fx_${topic.replace(/-/g, '_')}`;
+      await effectsTable(d.db, table);
+      const blob = 'x'.repeat(1000);
+      await d.bus.produce(
+        Array.from({ length: 3000 }, (_, i) => ({ type: 'test.counted', topic, key: 'one-key', data: { n: i + 1, blob } })),
+        { source: 'test' },
+      );
+      const sub = await d.bus.subscribe({ group: uniqueName('g'), topics: [topic], handle: countingHandler(table), batchSize: 1000 });
+      const fx = await waitFor('3000 effects', async () => ((await effects(d.db, table)).total >= 3000 ? effects(d.db, table) : undefined), 60_000);
+      assert.deepEqual(fx, { total: 3000, overApplied: 0, orderViolations: 0 });
+      await sub.close();
+    });
+
     test('group commit: concurrent units share transactions, each acknowledged after commit; a failing unit fails alone', async () => {
       const topic = uniqueName('t-group');
       const table = `fx_${topic.replace(/-/g, '_')}`;

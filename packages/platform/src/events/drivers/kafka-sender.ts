@@ -5,9 +5,9 @@ import type { Logger } from '../../observability/logger.ts';
 type Msg = MessageToProduce<string, string, string, string>;
 type Waiting = { messages: readonly Msg[]; bytes: number; resolve: () => void; reject: (err: unknown) => void };
 
-// Brokers refuse a partition batch over message.max.bytes (1 MiB by default); staying under it in total is safe
-// whatever the partitioning.
-const MAX_SEND_BYTES = 900 * 1024;
+// Brokers refuse a partition's batch over message.max.bytes (1 MiB by default). A request of 2.4 MB spread over
+// 3 or more partitions stays under it; when keys pile onto one partition, the send is split (see #sendSplitting).
+const MAX_SEND_BYTES = 2_400 * 1024;
 
 function sizeOf(m: Msg): number {
   return (m.value?.length ?? 0) + (m.key?.length ?? 0) + 64;
@@ -92,14 +92,12 @@ export class KafkaSender {
           bytes += w.bytes;
         }
         try {
-          await this.#producer.send({ messages: batch.flatMap((w) => w.messages) });
+          await this.#sendSplitting(batch.flatMap((w) => w.messages));
           for (const w of batch) w.resolve();
         } catch (err) {
           for (const w of batch) w.reject(err);
           this.#options.log.warn({ err }, 'kafka send failed; replacing the producer');
-          const old = this.#producer;
-          this.#producer = this.#create();
-          old.close(true, () => {});
+          this.#replaceProducer();
         }
       }
     } finally {
@@ -107,8 +105,41 @@ export class KafkaSender {
     }
   }
 
+  /**
+   * Sends; when a partition's share of the request exceeds the broker's limit (keys skewed onto one partition),
+   * replaces the producer and sends the halves one after the other, which keeps the order.
+   */
+  async #sendSplitting(messages: readonly Msg[]): Promise<void> {
+    try {
+      await this.#producer.send({ messages: [...messages] });
+    } catch (err) {
+      if (messages.length < 2 || !/MESSAGE_TOO_LARGE|RECORD_LIST_TOO_LARGE/.test(errorText(err))) throw err;
+      this.#replaceProducer();
+      const half = Math.ceil(messages.length / 2);
+      await this.#sendSplitting(messages.slice(0, half));
+      await this.#sendSplitting(messages.slice(half));
+    }
+  }
+
+  #replaceProducer(): void {
+    const old = this.#producer;
+    this.#producer = this.#create();
+    old.close(true, () => {});
+  }
+
   async close(): Promise<void> {
     while (this.#pumping || this.#queue.length > 0) await new Promise((r) => setTimeout(r, 10));
     await this.#producer.close();
   }
+}
+
+function errorText(err: unknown): string {
+  const seen = new Set<unknown>();
+  const walk = (e: unknown): string => {
+    if (!e || typeof e !== 'object' || seen.has(e)) return '';
+    seen.add(e);
+    const o = e as { message?: string; apiId?: string; errors?: unknown[]; cause?: unknown };
+    return [o.message ?? '', o.apiId ?? '', ...(o.errors ?? []).map(walk), walk(o.cause)].join(' ');
+  };
+  return walk(err);
 }
