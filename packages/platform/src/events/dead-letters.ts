@@ -71,7 +71,7 @@ export function deadLetters(db: Database, processors: (group: string) => Process
         const claimed = await sql`update millrace.dead_letters set status = 'redriven', resolved_at = now() where id = ${id}::bigint and status = 'dead' returning id`.execute(tx.db);
         if (claimed.rows.length === 0) throw new MillraceError('conflict', codes.deadLetterState, `dead letter ${id} is already ${letter.status}`);
         const envelope = processor.registry.decode(letter.payload);
-        await processor.handler(envelope, {
+        await processor.apply([envelope], {
           tx,
           topic: letter.topic,
           partition: letter.partition,

@@ -58,6 +58,17 @@ export function envelopeFactory(options: {
 }): EnvelopeFactory {
   const now = options.now ?? (() => new Date());
   const newId = options.newId ?? uuidv7;
+  let lastMs = Number.NaN;
+  let lastIso = '';
+  const timestamp = () => {
+    const d = now();
+    const ms = d.getTime();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastIso = d.toISOString(); // one formatting per millisecond: batches share it
+    }
+    return lastIso;
+  };
   return (event) => {
     const envelope: Envelope = {
       id: event.id ?? newId(),
@@ -65,7 +76,7 @@ export function envelopeFactory(options: {
       version: event.version ?? 1,
       source: options.source,
       key: event.key,
-      time: now().toISOString(),
+      time: timestamp(),
       ...(event.traceparent ? { traceparent: event.traceparent } : {}),
       data: event.data,
     };

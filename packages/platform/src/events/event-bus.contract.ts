@@ -94,6 +94,31 @@ export function eventBusContract(factory: DriverFactory): void {
       await sub.close();
     });
 
+    test('a batch handler gets each event once, in order per key, a batch per transaction', async () => {
+      const topic = uniqueName('t-batch');
+      const table = `fx_${topic.replace(/-/g, '_')}`;
+      await effectsTable(d.db, table);
+      const one = countingHandler(table);
+      let calls = 0;
+      const sub = await d.bus.subscribe({
+        group: uniqueName('g'),
+        topics: [topic],
+        handleBatch: async (events, ctx) => {
+          calls++;
+          for (const e of events) await one(e, ctx);
+        },
+      });
+      await publishCounted(topic, ['a', 'b', 'c'], 100, 50);
+      const fx = await waitFor('300 effects', async () => ((await effects(d.db, table)).total >= 300 ? effects(d.db, table) : undefined));
+      assert.deepEqual(fx, { total: 300, overApplied: 0, orderViolations: 0 });
+      assert.ok(calls < 300, `events were batched (${calls} calls for 300 events)`);
+      await sub.close();
+      await assert.rejects(
+        d.bus.subscribe({ group: uniqueName('g'), topics: [topic], handle: one, handleBatch: async () => {} }),
+        /exactly one of handle or handleBatch/,
+      );
+    });
+
     test('a rolled-back transaction publishes nothing', async () => {
       const topic = uniqueName('t-rollback');
       const table = `fx_${topic.replace(/-/g, '_')}`;

@@ -17,6 +17,12 @@ export interface HandlerContext {
 
 export type Handler = (event: Envelope, ctx: HandlerContext) => Promise<void>;
 
+/**
+ * Applies several events of one partition at once, in order, in one transaction (e.g. one multi-row upsert for a
+ * projection). Events already applied by this group are filtered out before the call. `ctx.position` is the last one's.
+ */
+export type BatchHandler = (events: readonly Envelope[], ctx: HandlerContext) => Promise<void>;
+
 /** Where a new consumer group starts. Existing groups always resume from their committed position. */
 export type StartFrom =
   | { readonly kind: 'earliest' }
@@ -37,7 +43,10 @@ export interface Subscription {
   /** Stable, explicit name: it is the consumer group and the inbox namespace. */
   readonly group: string;
   readonly topics: readonly string[];
-  readonly handle: Handler;
+  /** Applies one event. Give `handle` or `handleBatch`, not both. */
+  readonly handle?: Handler;
+  /** Applies a batch of events at once (fewer statements per event). Give `handle` or `handleBatch`, not both. */
+  readonly handleBatch?: BatchHandler;
   /** Source name for events the handler publishes. Default: the group. */
   readonly source?: string;
   readonly from?: StartFrom;

@@ -1,7 +1,7 @@
 // Transactional outbox: events are written in the same transaction as the state change, and read back in a gap-free order.
 import { sql, type Transaction } from 'kysely';
 import type { Database, TransactionOptions } from '../db/database.ts';
-import type { Metrics } from '../observability/metrics.ts';
+import { countByTopic, type Metrics } from '../observability/metrics.ts';
 import type { EventRegistry } from './contract.ts';
 import { envelopeFactory, type Envelope, type NewEvent } from './envelope.ts';
 import { OUTBOX_CHANNEL } from './schema.ts';
@@ -80,7 +80,7 @@ export class Outbox {
       });
       hooks.afterCommit(() => {
         if (pending.length === 0) return;
-        for (const p of pending) this.#metrics?.eventsProduced.inc({ topic: p.topic });
+        if (this.#metrics) countByTopic(this.#metrics.eventsProduced, pending.map((p) => p.topic));
         this.#db.notifyLocal(OUTBOX_CHANNEL);
       });
       return work(tx);

@@ -6,7 +6,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { EventRegistry } from './contract.ts';
 import type { Envelope } from './envelope.ts';
-import type { Handler, RetryPolicy, Subscription } from './event-bus.ts';
+import type { HandlerContext, RetryPolicy, Subscription } from './event-bus.ts';
 import { Outbox, type Tx } from './outbox.ts';
 
 /** A record as a driver hands it over: undecoded, with its position. */
@@ -45,6 +45,9 @@ export class Processor {
   readonly #sleep: (ms: number) => Promise<void>;
 
   constructor(options: ProcessorOptions) {
+    if (!options.subscription.handle === !options.subscription.handleBatch) {
+      throw new Error(`subscription ${options.subscription.group}: give exactly one of handle or handleBatch`);
+    }
     this.#o = options;
     this.group = options.subscription.group;
     this.#retry = { ...DEFAULT_RETRY, ...options.subscription.retry };
@@ -60,8 +63,14 @@ export class Processor {
     return this.#o.registry;
   }
 
-  get handler(): Handler {
-    return this.#o.subscription.handle;
+  /** Applies `events` (already decoded, not yet applied by this group) through the subscription's handler. */
+  async apply(events: readonly Envelope[], ctx: HandlerContext): Promise<void> {
+    const { handle, handleBatch } = this.#o.subscription;
+    if (handleBatch) {
+      if (events.length > 0) await handleBatch(events, ctx);
+      return;
+    }
+    for (const e of events) await handle!(e, events.length === 1 ? ctx : { ...ctx, log: ctx.log.child({ eventId: e.id }) });
   }
 
   get outbox(): Outbox {
@@ -97,11 +106,15 @@ export class Processor {
       consumed.length = 0;
       const fresh = await markInbox(tx.db, this.group, items.map((i) => i.envelope.id));
       duplicates = items.length - fresh.size;
-      for (const item of items) { 
+      const apply: Envelope[] = [];
+      for (const item of items) {
         if (!fresh.delete(item.envelope.id)) continue; // duplicate, or second copy within this batch
-        await this.#o.subscription.handle(item.envelope, this.#context(tx, item.record, item.envelope));
+        apply.push(item.envelope);
         consumed.push(item.record.topic);
       }
+      if (apply.length === 0) return;
+      const last = items[items.length - 1]!;
+      await this.apply(apply, this.#context(tx, last.record, apply.length === 1 ? apply[0] : undefined));
     });
     for (const topic of consumed) this.#o.metrics?.eventsConsumed.inc({ group: this.group, topic });
     if (duplicates > 0) this.#o.metrics?.eventsDuplicate.inc({ group: this.group }, duplicates);
@@ -185,13 +198,13 @@ export class Processor {
     }
   }
 
-  #context(tx: Tx, record: RawRecord, envelope: Envelope) {
+  #context(tx: Tx, record: RawRecord, envelope: Envelope | undefined): HandlerContext {
     return {
       tx,
       topic: record.topic,
       partition: record.partition,
       position: record.position,
-      log: this.#o.log.child({ group: this.group, eventId: envelope.id, traceparent: envelope.traceparent }),
+      log: this.#o.log.child(envelope ? { group: this.group, eventId: envelope.id, traceparent: envelope.traceparent } : { group: this.group }),
     };
   }
 }

@@ -37,3 +37,10 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     consumerBatchSeconds: new Histogram({ name: 'millrace_consumer_batch_seconds', help: 'Time to apply one batch of events in one transaction', labelNames: ['group'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers }),
   };
 }
+
+/** Increments a per-topic counter once per topic for a batch of items. */
+export function countByTopic(counter: Counter<'topic'>, topics: Iterable<string>): void {
+  const counts = new Map<string, number>();
+  for (const t of topics) counts.set(t, (counts.get(t) ?? 0) + 1);
+  for (const [topic, n] of counts) counter.inc({ topic }, n);
+}

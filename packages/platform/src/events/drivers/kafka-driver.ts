@@ -3,7 +3,7 @@ import { Admin, Consumer, stringDeserializers } from '@platformatic/kafka';
 import type { Database } from '../../db/database.ts';
 import { MillraceError, codes } from '../../errors.ts';
 import type { Logger } from '../../observability/logger.ts';
-import type { Metrics } from '../../observability/metrics.ts';
+import { countByTopic, type Metrics } from '../../observability/metrics.ts';
 import type { EventRegistry } from '../contract.ts';
 import { deadLetters } from '../dead-letters.ts';
 import { envelopeFactory, type Envelope } from '../envelope.ts';
@@ -97,7 +97,7 @@ export function createKafkaDriver(options: KafkaDriverOptions): EventBus {
         batchSize: options.relayBatch ?? 1000,
         send: async (messages) => {
           await ensureTopics([...new Set(messages.map((m) => m.topic))]);
-          await producer.send(messages.map((m) => ({ topic: m.topic, key: m.key, value: m.payload, headers: { 'event-id': m.eventId } })));
+          await producer.send(messages.map((m) => ({ topic: m.topic, key: m.key, value: m.payload })));
         },
       });
       await relay.start();
@@ -109,8 +109,8 @@ export function createKafkaDriver(options: KafkaDriverOptions): EventBus {
       const made = events.map((e) => make(e));
       for (const m of made) registry.check(m.envelope.type, m.envelope.version, m.envelope.data);
       await ensureTopics([...new Set(made.map((m) => m.topic))]);
-      await producer.send(made.map((m) => ({ topic: m.topic, key: m.envelope.key, value: JSON.stringify(m.envelope), headers: { 'event-id': m.envelope.id } })));
-      for (const m of made) metrics?.eventsProduced.inc({ topic: m.topic });
+      await producer.send(made.map((m) => ({ topic: m.topic, key: m.envelope.key, value: JSON.stringify(m.envelope) })));
+      if (metrics) countByTopic(metrics.eventsProduced, made.map((m) => m.topic));
       return made.map((m) => m.envelope as Envelope);
     },
     deadLetters: deadLetters(db, (g) => processors.get(g), log),

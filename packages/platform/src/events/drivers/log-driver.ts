@@ -56,7 +56,7 @@ export function createLogDriver(options: LogDriverOptions): EventBus {
       while (!stopping) {
         try {
           const rows = await readLog(db.kysely, position, { limit: batchSize, topics: sub.topics });
-          if (rows.length > 0) { 
+          if (rows.length > 0) {
             const done = await processor.applyBatch(
               rows.map((r) => ({ topic: r.topic, partition: 0, position: formatPosition(r), key: r.key, value: r.payload })),
             );
