@@ -1,8 +1,8 @@
 // `npm test`: static checks, then every test file, with Apache Kafka started (and stopped) when not already running.
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join, relative } from 'node:path';
+import { portOpen } from '@millrace/platform/testing';
 
 const root = new URL('..', import.meta.url).pathname;
 const started = Date.now();
@@ -23,15 +23,6 @@ function findTests(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
-}
 
 const only = process.argv.slice(2);
 const files = (only.length > 0 ? only : ['packages', 'services', 'apps', 'scripts'].flatMap((d) => { try { return findTests(join(root, d)); } catch { return []; } })).sort();

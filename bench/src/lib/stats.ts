@@ -1,9 +1,9 @@
 // Benchmark helpers: medians and percentiles, result files (JSON + markdown table), Kafka availability.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { portOpen } from '@millrace/platform/testing';
 
 export const repoRoot = new URL('../../../', import.meta.url).pathname;
 
@@ -45,15 +45,6 @@ export function progress(msg: string): void {
   process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 }
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
-}
 
 /** Brokers from KAFKA_BROKERS, or a single local node started with the project's script. */
 export async function ensureKafka(): Promise<string[]> {

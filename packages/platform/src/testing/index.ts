@@ -1,5 +1,6 @@
 // Test helpers: fresh PostgreSQL databases, Kafka address, polling until a condition holds.
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import pg from 'pg';
 
 export const PG_ADMIN_URL = process.env.MILLRACE_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -56,4 +57,15 @@ export async function waitFor<T>(what: string, check: () => Promise<T> | T, time
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** True when something accepts TCP connections on 127.0.0.1:`port` (used to find a running Kafka). */
+export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
 }
