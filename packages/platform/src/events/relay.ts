@@ -66,7 +66,10 @@ export class Relay {
             lastPrune = Date.now();
             await this.#prune();
           }
-          if (rows.length === this.#o.batchSize) continue;
+          if (rows.length === this.#o.batchSize) {
+            await new Promise((r) => setImmediate(r)); // let timers and sockets run between catch-up batches
+            continue;
+          }
         }
         const blocked = await hasPendingAbove(db.kysely, this.#position);
         await this.#wake.wait(blocked ? 20 : undefined);

@@ -64,7 +64,11 @@ export function createLogDriver(options: LogDriverOptions): EventBus {
             const last = rows[rows.length - 1]!;
             position = { txid: last.txid, id: last.id };
             await saveCursor(db.kysely, cursorName, position);
-            if (rows.length === batchSize) continue;
+            if (rows.length === batchSize) {
+              // PGlite answers on the main thread: let timers and sockets run between catch-up batches
+              await new Promise((r) => setImmediate(r));
+              continue;
+            }
           }
           // Rows committed but hidden behind an older open transaction: look again soon, not at the next notify.
           const blocked = await hasPendingAbove(db.kysely, position, sub.topics);
