@@ -65,11 +65,19 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
   const now = options.now ?? (() => new Date());
   const remote = options.jwks instanceof URL ? createRemoteJWKSet(options.jwks) : undefined;
   const local = options.jwks && !(options.jwks instanceof URL) ? createLocalJWKSet(options.jwks) : undefined;
+  // key ids never change their key, so the set of kids identifies the key set: rebuild the verifier only on rotation
+  let cached: { kids: string; getKey: ReturnType<typeof createLocalJWKSet> } | undefined;
+  const fromStore = async () => {
+    const jwks = (await options.keyStore!.publicJwks()) as JSONWebKeySet;
+    const kids = jwks.keys.map((k) => k.kid ?? '').join(',');
+    if (cached?.kids !== kids) cached = { kids, getKey: createLocalJWKSet(jwks) };
+    return cached.getKey;
+  };
   return {
     async authenticate(req) {
       const token = bearer(req.headers.authorization);
       if (token === undefined) return null;
-      const getKey = remote ?? local ?? createLocalJWKSet((await options.keyStore!.publicJwks()) as JSONWebKeySet);
+      const getKey = remote ?? local ?? (await fromStore());
       try {
         const { payload, protectedHeader } = await jwtVerify(token, getKey, {
           algorithms: ['EdDSA'],

@@ -1,5 +1,6 @@
-// Entry point of `npm start`: loads configuration, opens the runtime, serves HTTP, shuts down gracefully on SIGTERM.
-import { createLogger, createRuntime, loadConfig, MillraceError } from '@millrace/platform';
+// Entry point of `npm start`: loads configuration, opens the runtime (or the gateway), serves HTTP, shuts down gracefully on SIGTERM.
+import { createLogger, createRuntime, loadConfig, MillraceError, type Config, type Logger } from '@millrace/platform';
+import { buildGateway } from './gateway.ts';
 import { buildServer } from './server.ts';
 
 async function main(): Promise<void> {
@@ -12,12 +13,10 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const log = createLogger({ level: config.logLevel, name: 'millrace' });
-  const rt = await createRuntime(config, { log });
-  await rt.bus.start();
-  const app = await buildServer(rt, { env: process.env });
+  const { app, close, driver } = await open(config, log);
   await app.listen({ port: config.port, host: config.host });
   log.info(
-    { mode: config.mode, driver: rt.bus.driver, url: `http://${config.host}:${config.port}/`, startupMs: Math.round(performance.now() - started) },
+    { mode: config.mode, role: config.role, service: config.service, driver, url: `http://${config.host}:${config.port}/`, startupMs: Math.round(performance.now() - started) },
     'Millrace ready',
   );
 
@@ -32,12 +31,24 @@ async function main(): Promise<void> {
     }, 30_000);
     force.unref();
     await app.close();
-    await rt.close();
+    await close();
     log.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** The gateway holds no database or event log; every other role opens the runtime. */
+async function open(config: Config, log: Logger) {
+  if (config.gatewayBackends) {
+    const app = await buildGateway({ backends: config.gatewayBackends, env: process.env, log });
+    return { app, close: async () => {}, driver: undefined };
+  }
+  const rt = await createRuntime(config, { log });
+  await rt.bus.start();
+  const app = await buildServer(rt, { env: process.env, ...(config.service ? { only: config.service } : {}) });
+  return { app, close: () => rt.close(), driver: rt.bus.driver };
 }
 
 main().catch((err: unknown) => {

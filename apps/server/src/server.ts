@@ -1,18 +1,26 @@
-// The Millrace server: every service mounted on one HTTP app (embedded mode), plus health, readiness, metrics and a status page.
+// The Millrace server: every service (or one, behind the gateway) mounted on one HTTP app, plus health, readiness, metrics and a status page.
 import { randomBytes } from 'node:crypto';
-import { createHttpApp, perIp, type Runtime } from '@millrace/platform';
+import { codes, createHttpApp, MillraceError, perIp, type Runtime } from '@millrace/platform';
 import { createIdentity, loadIdentityConfig } from '@millrace/identity';
 
 export interface ServerOptions {
   /** Environment for services' own settings (identity's IDENTITY_*). */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Run only this service (behind the gateway: client addresses come from X-Forwarded-For of a loopback proxy). Default: all. */
+  readonly only?: string;
 }
+
+/** The services this server can mount. */
+export const SERVICES = ['identity'] as const;
 
 /**
  * Builds the HTTP server for a runtime, with the services mounted.
  * @example const app = await buildServer(runtime, { env: process.env }); await app.listen({ port: 3000 })
  */
 export async function buildServer(rt: Runtime, options: ServerOptions) {
+  if (options.only !== undefined && !(SERVICES as readonly string[]).includes(options.only)) {
+    throw new MillraceError('validation', codes.configInvalid, `MILLRACE_SERVICE: unknown service ${options.only} (known: ${SERVICES.join(', ')})`);
+  }
   const identity = await createIdentity({ db: rt.db, config: loadIdentityConfig(options.env) });
   const csrfSecret = options.env.MILLRACE_CSRF_SECRET ?? randomBytes(32).toString('base64url');
   if (!options.env.MILLRACE_CSRF_SECRET) rt.log.warn('MILLRACE_CSRF_SECRET not set: using a random one (console CSRF tokens reset at restart)');
@@ -22,6 +30,7 @@ export async function buildServer(rt: Runtime, options: ServerOptions) {
     throttles: [perIp({ rate: '1200/min' })],
     csrfSecret,
     openapi: { title: 'Millrace', version: '0.1.0' },
+    ...(options.only ? { trustProxy: 'loopback' } : {}),
   });
   await app.register(identity.routes);
   const startedAt = new Date();
@@ -49,7 +58,7 @@ export async function buildServer(rt: Runtime, options: ServerOptions) {
       ['Mode', config.mode === 'embedded' ? 'embedded (one process, PGlite, outbox-as-log)' : 'distributed'],
       ['Database', config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}/pglite`],
       ['Event log', rt.bus.driver === 'kafka' ? `Apache Kafka (${config.kafkaBrokers?.join(', ')})` : 'embedded log (outbox tables)'],
-      ['Services', 'identity'],
+      ['Services', options.only ?? SERVICES.join(', ')],
       ['Ready', ready.ok ? 'yes' : `no: ${JSON.stringify(ready.checks)}`],
       ['Started', startedAt.toISOString()],
     ];

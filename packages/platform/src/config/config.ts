@@ -6,6 +6,15 @@ const csv = z
   .string()
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 
+// `identity=http://127.0.0.1:3101,orders=http://10.0.0.7:3102`: service name -> base URL
+const backends = csv.pipe(
+  z
+    .array(z.string().regex(/^[a-z][a-z0-9-]*=https?:\/\/[^\s,]+$/, 'expected name=http://host:port'))
+    .min(1)
+    .transform((pairs) => Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1).replace(/\/+$/, '')])))
+    .refine((m) => Object.values(m).every((u) => URL.canParse(u)), 'every backend needs a valid URL'),
+);
+
 export const configSchema = z.object({
   MILLRACE_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   MILLRACE_HOST: z.string().default('127.0.0.1'),
@@ -15,6 +24,11 @@ export const configSchema = z.object({
   REDIS_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MILLRACE_RELAY_BATCH: z.coerce.number().int().min(1).max(10_000).default(1000),
+  MILLRACE_SERVICE: z.string().regex(/^[a-z][a-z0-9-]*$/, 'a service name such as identity').optional(),
+  MILLRACE_GATEWAY_BACKENDS: backends.optional(),
+}).refine((c) => !(c.MILLRACE_SERVICE && c.MILLRACE_GATEWAY_BACKENDS), {
+  message: 'set MILLRACE_SERVICE (run one service) or MILLRACE_GATEWAY_BACKENDS (run the gateway), not both',
+  path: ['MILLRACE_GATEWAY_BACKENDS'],
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
@@ -31,6 +45,12 @@ export interface Config {
   readonly logLevel: RawConfig['LOG_LEVEL'];
   readonly relayBatch: number;
   readonly mode: 'embedded' | 'distributed';
+  /** What this process serves: every service (default), one service alone, or the gateway in front of services. */
+  readonly role: 'all' | 'service' | 'gateway';
+  /** The one service this process runs (role `service`). */
+  readonly service: string | undefined;
+  /** Service name -> base URL of its process (role `gateway`). */
+  readonly gatewayBackends: Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -56,5 +76,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: c.LOG_LEVEL,
     relayBatch: c.MILLRACE_RELAY_BATCH,
     mode: c.DATABASE_URL || c.KAFKA_BROKERS ? 'distributed' : 'embedded',
+    role: c.MILLRACE_GATEWAY_BACKENDS ? 'gateway' : c.MILLRACE_SERVICE ? 'service' : 'all',
+    service: c.MILLRACE_SERVICE,
+    gatewayBackends: c.MILLRACE_GATEWAY_BACKENDS ? Object.freeze(c.MILLRACE_GATEWAY_BACKENDS) : undefined,
   });
 }
