@@ -5,8 +5,8 @@ import autocannon, { type AutocannonResult } from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
-import { migratePlatform, openDatabase, sql, type Database } from '@millrace/platform';
-import { freshPostgres } from '@millrace/platform/testing';
+import { openDatabase, sql, type Database } from '@millrace/platform';
+import { createWidgetsTable, freshPostgres } from '@millrace/platform/testing';
 import { createIdentity, issueAccessToken, loadIdentityConfig } from '@millrace/identity';
 import type { ServerConfig } from './lib/http-server.ts';
 import { machine, median, progress, repoRoot, round, table, writeResult } from './lib/stats.ts';
@@ -30,15 +30,7 @@ const POOL_SIZE = 20;
 const PACED_RATE = 500; // 500 users at 1 request/s each
 
 async function seed(db: Database): Promise<void> {
-  await migratePlatform(db);
-  await sql`create schema if not exists shop`.execute(db.kysely);
-  await sql`
-    create table shop.widgets (
-      id uuid primary key, owner_id text not null, status text not null, title text not null, body text not null default '',
-      price bigint not null, credit bigint not null default 0, category text, secret_note text,
-      created_at timestamptz not null default clock_timestamp()
-    )`.execute(db.kysely);
-  await sql`create index widgets_owner_created on shop.widgets (owner_id, created_at, id)`.execute(db.kysely);
+  await createWidgetsTable(db); // the same table as the HTTP tests' sample resource
   await sql`
     insert into shop.widgets (id, owner_id, status, title, body, price, credit, created_at)
     select gen_random_uuid(), 'user-' || (i % ${USERS}), 'draft', 'widget ' || i, 'seeded', (i * 7) % 100000, 0,

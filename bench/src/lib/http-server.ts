@@ -4,11 +4,11 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
 import pg from 'pg';
-import { z } from 'zod';
 import {
   Outbox, authenticated, createHttpApp, cursorPagination, defineResource, defineRouter, isOwner, openDatabase, registerResources,
 } from '@millrace/platform';
 import { createIdentity, loadIdentityConfig } from '@millrace/identity';
+import { widgetSchema } from '@millrace/platform/testing';
 
 export interface ServerConfig {
   readonly app: 'millrace' | 'bare' | 'bare-noauth';
@@ -21,19 +21,6 @@ export interface ServerConfig {
 }
 
 const cfg = JSON.parse(process.env.BENCH_HTTP_CONFIG ?? '{}') as ServerConfig;
-
-const widgetSchema = z.object({
-  id: z.uuid(),
-  ownerId: z.string(),
-  status: z.enum(['draft', 'active', 'archived']).default('draft'),
-  title: z.string().min(1).max(200),
-  body: z.string().max(10_000).default(''),
-  price: z.number().int().min(0).max(1_000_000_000_000),
-  credit: z.number().int(),
-  category: z.string().max(50).nullable().optional(),
-  secretNote: z.string().max(500).nullable().optional(),
-  createdAt: z.string(),
-});
 
 /** Counts 201 answers to POST as they are sent: the server-side number of acknowledged creates. */
 function countCreates(app: FastifyInstance): () => number {

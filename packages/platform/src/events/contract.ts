@@ -18,7 +18,7 @@ export interface Contract<E extends Record<string, EventVersions> = Record<strin
  */
 export function defineContract<E extends Record<string, EventVersions>>(contract: Contract<E>): Contract<E> {
   for (const type of Object.keys(contract.events)) {
-    if (!type.startsWith(`${contract.source}.`) && !type.includes('.')) {
+    if (!type.includes('.')) {
       throw new Error(`event type ${type} must be <family>.<name>`);
     }
   }

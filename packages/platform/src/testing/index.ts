@@ -69,3 +69,6 @@ export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
     s.on('error', () => resolve(false));
   });
 }
+
+/** The sample `widgets` resource's schema and table, shared by the HTTP tests and the HTTP benchmark. */
+export { widgetSchema, createWidgetsTable } from '../http/widgets.fixture.ts';

@@ -10,6 +10,7 @@ import { envelopeFactory, type Envelope } from '../envelope.ts';
 import type { EventBus, Subscription, SubscriptionHandle } from '../event-bus.ts';
 import { Processor } from '../processor.ts';
 import { Relay } from '../relay.ts';
+import { kafkaErrorText } from './kafka-errors.ts';
 import { KafkaSender } from './kafka-sender.ts';
 import { KafkaSubscription, closeQuietly, partitionLag } from './kafka-subscription.ts';
 
@@ -53,7 +54,7 @@ export function createKafkaDriver(options: KafkaDriverOptions): EventBus {
     try {
       await admin.createTopics({ topics: missing, partitions: options.partitions ?? 3, replicas: options.replicationFactor ?? 1 });
     } catch (err) {
-      if (!/already exists/i.test(JSON.stringify(errorDetails(err)))) throw err;
+      if (!/already exists|TOPIC_ALREADY_EXISTS/i.test(kafkaErrorText(err))) throw err;
     }
     for (const t of missing) knownTopics.add(t);
   }
@@ -135,10 +136,3 @@ export function createKafkaDriver(options: KafkaDriverOptions): EventBus {
   };
   return bus;
 }
-
-function errorDetails(err: unknown): unknown {
-  const e = err as { message?: string; errors?: unknown[]; response?: unknown };
-  return { message: e.message, errors: e.errors?.map((x) => (x as Error).message ?? x), response: e.response };
-}
-
-

@@ -1,6 +1,7 @@
 // One idempotent producer, one send in flight: concurrent callers are coalesced into the next batch, in call order.
 import { Producer, stringSerializers, type MessageToProduce } from '@platformatic/kafka';
 import type { Logger } from '../../observability/logger.ts';
+import { kafkaErrorText } from './kafka-errors.ts';
 
 type Msg = MessageToProduce<string, string, string, string>;
 type Waiting = { messages: readonly Msg[]; bytes: number; resolve: () => void; reject: (err: unknown) => void };
@@ -113,7 +114,7 @@ export class KafkaSender {
     try {
       await this.#producer.send({ messages: [...messages] });
     } catch (err) {
-      if (messages.length < 2 || !/MESSAGE_TOO_LARGE|RECORD_LIST_TOO_LARGE/.test(errorText(err))) throw err;
+      if (messages.length < 2 || !/MESSAGE_TOO_LARGE|RECORD_LIST_TOO_LARGE/.test(kafkaErrorText(err))) throw err;
       this.#replaceProducer();
       const half = Math.ceil(messages.length / 2);
       await this.#sendSplitting(messages.slice(0, half));
@@ -131,15 +132,4 @@ export class KafkaSender {
     while (this.#pumping || this.#queue.length > 0) await new Promise((r) => setTimeout(r, 10));
     await this.#producer.close();
   }
-}
-
-function errorText(err: unknown): string {
-  const seen = new Set<unknown>();
-  const walk = (e: unknown): string => {
-    if (!e || typeof e !== 'object' || seen.has(e)) return '';
-    seen.add(e);
-    const o = e as { message?: string; apiId?: string; errors?: unknown[]; cause?: unknown };
-    return [o.message ?? '', o.apiId ?? '', ...(o.errors ?? []).map(walk), walk(o.cause)].join(' ');
-  };
-  return walk(err);
 }
