@@ -7,7 +7,8 @@ export { isRetryableSqlError } from './db/retry.ts';
 export { envelopeFactory, topicOf, uuidv7, type Envelope, type NewEvent } from './events/envelope.ts';
 export { defineContract, EventRegistry, type Contract, type EventVersions } from './events/contract.ts';
 export { Outbox, readLog, type Tx, type LogPosition, type LogRow } from './events/outbox.ts';
-export type { EventBus, Handler, HandlerContext, StartFrom, Subscription, SubscriptionHandle, RetryPolicy } from './events/event-bus.ts';
+export { comparePositions } from './events/positions.ts';
+export type { EventBus, LogRecord, TailOptions, TailHandle, HistoryPage, Handler, HandlerContext, StartFrom, Subscription, SubscriptionHandle, RetryPolicy } from './events/event-bus.ts';
 export { createEventBus, type EventBusOptions } from './events/create-event-bus.ts';
 export { createLogDriver } from './events/drivers/log-driver.ts';
 export { platformContract, type DeadLetter, type DeadLetters } from './events/dead-letters.ts';
@@ -33,3 +34,8 @@ export { httpCodes, problemOf, validationError, type Problem, type FieldError, t
 export { sendProblem, toMillraceError } from './http/error-handler.ts';
 export { issueCsrfToken, verifyCsrfToken, CSRF_COOKIE, CSRF_HEADER } from './http/csrf.ts';
 export { openApiDocument, type OpenApiInfo } from './http/openapi.ts';
+
+// realtime
+export { createRealtimeGateway, type RealtimeGateway, type RealtimeGatewayOptions } from './realtime/gateway.ts';
+export { defineChannel, authorize, type Channel, type ChannelDefinition, type ObjectLoader } from './realtime/channels.ts';
+export { PROTOCOL, closeCodes, parseChannel, type ClientMessage, type ServerMessage } from './realtime/protocol.ts';

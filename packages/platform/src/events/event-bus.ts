@@ -61,6 +61,37 @@ export interface SubscriptionHandle {
   close(): Promise<void>;
 }
 
+/** One record of the log as stored: where it is and its raw envelope JSON. */
+export interface LogRecord {
+  readonly topic: string;
+  readonly partition: number;
+  /** Kafka offset, or `txid:id` in the embedded log; orders with `comparePositions`. */
+  readonly position: string;
+  readonly key: string;
+  readonly value: string;
+}
+
+export interface TailOptions {
+  readonly topics: readonly string[];
+  /** Called with records in log order per partition, as they become readable. Must not throw. */
+  onRecords(records: readonly LogRecord[]): void;
+}
+
+export interface TailHandle {
+  /**
+   * Per topic, per partition: the position just before the first record the tail delivers
+   * (Kafka: end offset - 1, so `-1` for an empty partition; log: the last readable position, `0:0` when empty).
+   */
+  readonly start: ReadonlyMap<string, ReadonlyMap<number, string>>;
+  close(): Promise<void>;
+}
+
+export interface HistoryPage {
+  readonly records: readonly LogRecord[];
+  /** True when the log no longer holds the record after `after` (retention, truncation, or a position from another log). */
+  readonly gone: boolean;
+}
+
 export interface ProduceOptions {
   readonly source: string;
 }
@@ -84,6 +115,13 @@ export interface EventBus {
   replay(subscription: Subscription & { readonly from: StartFrom }): Promise<SubscriptionHandle>;
   /** Per group, per topic and partition: messages not yet committed. */
   lag(group: string, topics: readonly string[]): Promise<Array<{ topic: string; partition: number; lag: number }>>;
+  /**
+   * Follows `topics` from their current end without a consumer group: no commits, no inbox, nothing stored.
+   * For fan-out to many readers (the realtime gateway), which keeps its own positions.
+   */
+  tail(options: TailOptions): Promise<TailHandle>;
+  /** Reads up to `limit` records of one partition after position `after` (exclusive), in order. */
+  history(topic: string, partition: number, after: string, limit: number): Promise<HistoryPage>;
   /** Throws when the event log is unreachable. */
   ping(): Promise<void>;
   /** Graceful shutdown: stop taking work, finish and commit in-flight work, close connections. */

@@ -30,7 +30,7 @@ export async function authenticate(authenticators: readonly Authenticator[], req
   for (const a of authenticators) {
     let p: Principal | null;
     try {
-      p = await a.authenticate({ headers: req.headers, cookies: (req as { cookies?: Record<string, string | undefined> }).cookies ?? {} });
+      p = await a.authenticate({ headers: req.headers, cookies: (req as { cookies?: Record<string, string | undefined> }).cookies ?? {}, method: req.method });
     } catch (err) {
       if (err instanceof MillraceError) throw err;
       throw new MillraceError('unauthenticated', httpCodes.unauthenticated, 'credentials could not be verified', { cause: err });

@@ -16,6 +16,11 @@ export interface Principal {
 export interface AuthRequest {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly cookies?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The HTTP method (`GET` for a WebSocket upgrade). Cookie authenticators with their own CSRF check require the
+   * token on unsafe methods only, and treat a request without a method as unsafe.
+   */
+  readonly method?: string;
 }
 
 /**

@@ -13,6 +13,12 @@ export interface Metrics {
   readonly consumerLag: Gauge<'group' | 'topic' | 'partition'>;
   readonly relayBatchSeconds: Histogram;
   readonly consumerBatchSeconds: Histogram<'group'>;
+  readonly realtimeConnections: Gauge;
+  readonly realtimeSubscriptions: Gauge;
+  readonly realtimeMessagesSent: Counter;
+  readonly realtimeReplayed: Counter;
+  readonly realtimeDisconnects: Counter<'reason'>;
+  readonly realtimeDeliveryLagSeconds: Histogram;
 }
 
 /**
@@ -35,6 +41,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     consumerLag: new Gauge({ name: 'millrace_consumer_lag', help: 'Messages between the committed position and the end of the log', labelNames: ['group', 'topic', 'partition'], registers }),
     relayBatchSeconds: new Histogram({ name: 'millrace_relay_batch_seconds', help: 'Time to relay one outbox batch', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers }),
     consumerBatchSeconds: new Histogram({ name: 'millrace_consumer_batch_seconds', help: 'Time to apply one batch of events in one transaction', labelNames: ['group'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers }),
+    realtimeConnections: new Gauge({ name: 'millrace_realtime_connections', help: 'Open WebSocket connections on the realtime gateway', registers }),
+    realtimeSubscriptions: new Gauge({ name: 'millrace_realtime_subscriptions', help: 'Channel subscriptions on the realtime gateway', registers }),
+    realtimeMessagesSent: new Counter({ name: 'millrace_realtime_messages_sent_total', help: 'Events pushed to clients (live and replayed)', registers }),
+    realtimeReplayed: new Counter({ name: 'millrace_realtime_replayed_total', help: 'Events replayed to resuming clients', registers }),
+    realtimeDisconnects: new Counter({ name: 'millrace_realtime_disconnects_total', help: 'Connections closed by the gateway, by reason', labelNames: ['reason'], registers }),
+    realtimeDeliveryLagSeconds: new Histogram({ name: 'millrace_realtime_delivery_lag_seconds', help: 'From the event time to its push by the gateway', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers }),
   };
 }
 

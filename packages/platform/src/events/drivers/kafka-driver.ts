@@ -11,6 +11,7 @@ import type { EventBus, Subscription, SubscriptionHandle } from '../event-bus.ts
 import { Processor } from '../processor.ts';
 import { Relay } from '../relay.ts';
 import { kafkaErrorText } from './kafka-errors.ts';
+import { KafkaReader } from './kafka-reader.ts';
 import { KafkaSender } from './kafka-sender.ts';
 import { KafkaSubscription, closeQuietly, partitionLag } from './kafka-subscription.ts';
 
@@ -47,6 +48,9 @@ export function createKafkaDriver(options: KafkaDriverOptions): EventBus {
   const handles = new Set<SubscriptionHandle>();
   let relay: Relay | undefined;
   let closed = false;
+  // separate connections: a history read must not queue behind the tail's long-poll fetch
+  const readers: { tail?: KafkaReader; history?: KafkaReader } = {};
+  const reader = (kind: 'tail' | 'history') => (readers[kind] ??= new KafkaReader({ clientId: `${clientId}-${kind}`, brokers: bootstrapBrokers, log }));
 
   async function ensureTopics(topics: readonly string[]): Promise<void> {
     const missing = topics.filter((t) => !knownTopics.has(t));
@@ -118,6 +122,12 @@ export function createKafkaDriver(options: KafkaDriverOptions): EventBus {
     async ping() {
       await admin.metadata({ topics: [] });
     },
+    async tail(tailOptions) {
+      if (closed) throw new MillraceError('unavailable', codes.busClosed, 'event bus is closed');
+      await ensureTopics(tailOptions.topics);
+      return reader('tail').tail(tailOptions);
+    },
+    history: (topic, partition, after, limit) => reader('history').history(topic, partition, after, limit),
     async lag(group, topics) {
       const consumer = new Consumer({ clientId: `${clientId}-lag`, groupId: group, bootstrapBrokers, deserializers: stringDeserializers });
       try {
@@ -130,6 +140,7 @@ export function createKafkaDriver(options: KafkaDriverOptions): EventBus {
       closed = true;
       await Promise.all([...handles].map((h) => h.close()));
       await relay?.stop();
+      await Promise.all(Object.values(readers).map((r) => r.close()));
       await producer.close().catch(() => {});
       await admin.close().catch(() => {});
     },

@@ -9,8 +9,9 @@ import { deadLetters } from '../dead-letters.ts';
 import type { Envelope, NewEvent } from '../envelope.ts';
 import type { EventBus, StartFrom, Subscription, SubscriptionHandle } from '../event-bus.ts';
 import {
-  LOG_START, Outbox, formatPosition, hasPendingAbove, loadCursor, parsePosition, readLog, saveCursor, type LogPosition,
+  LOG_START, Outbox, formatPosition, hasPendingAbove, loadCursor, parsePosition, readLog, saveCursor, type LogPosition, type LogRow,
 } from '../outbox.ts';
+import { comparePositions } from '../positions.ts';
 import { Processor } from '../processor.ts';
 import { OUTBOX_CHANNEL } from '../schema.ts';
 import { Wakeup } from './wakeup.ts';
@@ -47,47 +48,24 @@ export function createLogDriver(options: LogDriverOptions): EventBus {
     let stopping = false;
     const processor = new Processor({ db, registry, subscription: sub, log, metrics, stopped: () => stopping });
     processors.set(sub.group, processor);
-    const wake = new Wakeup(options.pollMs ?? 1000);
-    const unlisten = await db.listen(OUTBOX_CHANNEL, () => wake.now());
-    const batchSize = sub.batchSize ?? 500;
-    let position: LogPosition = cursor;
-
-    const loop = (async () => {
-      while (!stopping) {
-        try {
-          const rows = await readLog(db.kysely, position, { limit: batchSize, topics: sub.topics });
-          if (rows.length > 0) {
-            const done = await processor.applyBatch(
-              rows.map((r) => ({ topic: r.topic, partition: 0, position: formatPosition(r), key: r.key, value: r.payload })),
-            );
-            if (!done) break;
-            const last = rows[rows.length - 1]!;
-            position = { txid: last.txid, id: last.id };
-            await saveCursor(db.kysely, cursorName, position);
-            if (rows.length === batchSize) {
-              // PGlite answers on the main thread: let timers and sockets run between catch-up batches
-              await new Promise((r) => setImmediate(r));
-              continue;
-            }
-          }
-          // Rows committed but hidden behind an older open transaction: look again soon, not at the next notify.
-          const blocked = await hasPendingAbove(db.kysely, position, sub.topics);
-          await wake.wait(blocked ? 20 : undefined);
-        } catch (err) {
-          if (stopping) break;
-          log.error({ err, group: sub.group }, 'log consumer loop failed; retrying');
-          await wake.wait(1000);
-        }
-      }
-    })();
+    const follower = await followLog({
+      db, log, name: sub.group, from: cursor, topics: sub.topics, batchSize: sub.batchSize ?? 500, pollMs: options.pollMs,
+      async onRows(rows) {
+        const done = await processor.applyBatch(
+          rows.map((r) => ({ topic: r.topic, partition: 0, position: formatPosition(r), key: r.key, value: r.payload })),
+        );
+        if (!done) return false;
+        const last = rows[rows.length - 1]!;
+        await saveCursor(db.kysely, cursorName, { txid: last.txid, id: last.id });
+        return true;
+      },
+    });
 
     const handle = {
       group: sub.group,
       async close() {
         stopping = true;
-        wake.now();
-        await loop;
-        await unlisten();
+        await follower.close();
         processors.delete(sub.group);
         running.delete(handle);
       },
@@ -109,6 +87,34 @@ export function createLogDriver(options: LogDriverOptions): EventBus {
     async ping() {
       await sql`select 1 from millrace.outbox limit 1`.execute(db.kysely);
     },
+    async tail({ topics, onRecords }) {
+      if (closed) throw new MillraceError('unavailable', codes.busClosed, 'event bus is closed');
+      const head = await startPosition(db, topics, { kind: 'latest' });
+      const follower = await followLog({
+        db, log, name: 'tail', from: head, topics, batchSize: 1000, pollMs: options.pollMs,
+        async onRows(rows) {
+          onRecords(rows.map((r) => ({ topic: r.topic, partition: 0, position: formatPosition(r), key: r.key, value: r.payload })));
+          return true;
+        },
+      });
+      const start = new Map(topics.map((t) => [t, new Map([[0, formatPosition(head)]])]));
+      const handle = { start, close: () => follower.close().then(() => void running.delete(handle)) };
+      running.add(handle);
+      return handle;
+    },
+    async history(topic, partition, after, limit) {
+      let from: LogPosition;
+      try {
+        from = parsePosition(after);
+      } catch {
+        return { records: [], gone: true };
+      }
+      const head = await startPosition(db, [topic], { kind: 'latest' });
+      // a position past the end was not written by this log (a reset database, another deployment)
+      if (partition !== 0 || comparePositions(formatPosition(from), formatPosition(head)) > 0) return { records: [], gone: true };
+      const rows = await readLog(db.kysely, from, { limit, topics: [topic] });
+      return { records: rows.map((r) => ({ topic: r.topic, partition: 0, position: formatPosition(r), key: r.key, value: r.payload })), gone: false };
+    },
     async lag(group, topics) {
       const cursor = (await loadCursor(db.kysely, `group:${group}`)) ?? LOG_START;
       const { rows } = await sql<{ topic: string; n: string }>`
@@ -123,6 +129,51 @@ export function createLogDriver(options: LogDriverOptions): EventBus {
     },
   };
   return bus;
+}
+
+/**
+ * Reads the log after `from` in batches, woken by LISTEN/NOTIFY (and a safety poll), until closed or `onRows`
+ * answers false. Rows hidden behind an older open transaction are looked for again soon, not at the next notify.
+ */
+async function followLog(o: {
+  db: Database; log: Logger; name: string; from: LogPosition; topics: readonly string[]; batchSize: number; pollMs?: number | undefined;
+  onRows(rows: readonly LogRow[]): Promise<boolean>;
+}): Promise<{ close(): Promise<void> }> {
+  const wake = new Wakeup(o.pollMs ?? 1000);
+  const unlisten = await o.db.listen(OUTBOX_CHANNEL, () => wake.now());
+  let stopping = false;
+  let position = o.from;
+  const loop = (async () => {
+    while (!stopping) {
+      try {
+        const rows = await readLog(o.db.kysely, position, { limit: o.batchSize, topics: o.topics });
+        if (rows.length > 0) {
+          if (!(await o.onRows(rows))) break;
+          const last = rows[rows.length - 1]!;
+          position = { txid: last.txid, id: last.id };
+          if (rows.length === o.batchSize) {
+            // PGlite answers on the main thread: let timers and sockets run between catch-up batches
+            await new Promise((r) => setImmediate(r));
+            continue;
+          }
+        }
+        const blocked = await hasPendingAbove(o.db.kysely, position, o.topics);
+        await wake.wait(blocked ? 20 : undefined);
+      } catch (err) {
+        if (stopping) break;
+        o.log.error({ err, reader: o.name }, 'log reader loop failed; retrying');
+        await wake.wait(1000);
+      }
+    }
+  })();
+  return {
+    async close() {
+      stopping = true;
+      wake.now();
+      await loop;
+      await unlisten();
+    },
+  };
 }
 
 async function startPosition(db: Database, topics: readonly string[], from: StartFrom): Promise<LogPosition> {
