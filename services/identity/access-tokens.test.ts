@@ -85,8 +85,10 @@ describe('JWT authenticator', () => {
     }
   });
 
-  test('an expired token is rejected with its own code', async () => {
+  test('an expired token is rejected with its own code, even after it was accepted (and remembered) before', async () => {
     const { token } = await issue();
+    assert.equal((await auth(token))?.id, 'user-1');
+    assert.equal((await auth(token))?.id, 'user-1', 'the second check is answered from the verified-token cache');
     h.clock.advance(h.config.accessTokenTtlSeconds + 1);
     await rejects(token, 'IDENTITY_TOKEN_EXPIRED');
   });

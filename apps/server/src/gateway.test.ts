@@ -1,5 +1,6 @@
 // The gateway in front of real backends on ephemeral ports: identity on PGlite and small stub services; edge auth, forwarding, breakers, health.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
@@ -174,6 +175,10 @@ test('a dead backend opens its breaker (503 + Retry-After, /healthz shows it); i
   assert.equal(health.json().backends.identity.breaker, 'closed');
   assert.equal((await gateway.inject('/readyz')).statusCode, 503);
   assert.equal((await gateway.inject('/api/stub/echo')).statusCode, 200, 'other backends are unaffected');
+  const metrics = (await gateway.inject('/metrics')).body;
+  assert.match(metrics, /millrace_gateway_breaker_state\{backend="flaky"\} 2/);
+  assert.match(metrics, /millrace_gateway_breaker_state\{backend="stub"\} 0/);
+  assert.match(metrics, /millrace_gateway_requests_total\{backend="flaky",status="unavailable"\} [1-9]/);
 
   await flaky.start();
   assert.equal((await gateway.inject('/api/flaky/echo')).statusCode, 503, 'still open before resetTimeout');
@@ -184,4 +189,27 @@ test('a dead backend opens its breaker (503 + Retry-After, /healthz shows it); i
   assert.equal(healed.json().status, 'ok');
   assert.equal(healed.json().backends.flaky.breaker, 'closed');
   assert.equal((await gateway.inject('/readyz')).statusCode, 200);
+});
+
+test('WebSockets at /realtime pass through the gateway to a service process, authenticated there', async () => {
+  await gateway.listen({ port: 0, host: '127.0.0.1' });
+  const port = (gateway.server.address() as AddressInfo).port;
+  const email = `ws-${process.pid}@example.com`;
+  const password = 'correct horse battery staple';
+  await gateway.inject({ method: 'POST', url: '/api/identity/register', payload: { email, password } });
+  const login = await gateway.inject({ method: 'POST', url: '/api/identity/login', payload: { email, password } });
+  const { accessToken } = login.json() as { accessToken: string };
+  const { default: WebSocket } = await import('ws');
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/realtime`, ['millrace.v1', `bearer.${accessToken}`]);
+  const [welcome] = (await once(ws, 'message')) as [Buffer];
+  const msg = JSON.parse(String(welcome)) as { op: string; principal: { id: string } | null };
+  assert.equal(msg.op, 'welcome');
+  assert.ok(msg.principal, 'the service authenticated the forwarded bearer token');
+  ws.send(JSON.stringify({ op: 'ping', id: 'p1' }));
+  const [pong] = (await once(ws, 'message')) as [Buffer];
+  assert.deepEqual(JSON.parse(String(pong)), { op: 'pong', id: 'p1' });
+  ws.close();
+  const other = new WebSocket(`ws://127.0.0.1:${port}/elsewhere`);
+  const [err] = (await once(other, 'error')) as [Error];
+  assert.match(err.message, /404/);
 });

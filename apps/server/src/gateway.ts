@@ -5,7 +5,9 @@ import { createJwtAuthenticator, loadIdentityConfig } from '@millrace/identity';
 import type { FastifyInstance } from 'fastify';
 import { createBackends, type Backend, type BreakerOptions } from './backends.ts';
 import { backendUnavailable, backendUnknown } from './errors.ts';
+import { createGatewayMetrics } from './gateway-metrics.ts';
 import { forward } from './proxy.ts';
+import { proxyUpgrades } from './ws-proxy.ts';
 
 export interface GatewayOptions {
   /** Service name -> base URL of the process serving it, e.g. `{ identity: 'http://127.0.0.1:3101' }`. */
@@ -18,6 +20,8 @@ export interface GatewayOptions {
   readonly probeTimeoutMs?: number;
   /** Default: perIp 1200/min, as in embedded mode. */
   readonly throttles?: readonly Throttle[];
+  /** The backend whose realtime gateway serves `/realtime` WebSockets. Default: `realtime` if configured, else `identity`. */
+  readonly realtimeBackend?: string;
 }
 
 /**
@@ -41,6 +45,8 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   app.addHook('onClose', async () => {
     for (const b of backends.values()) b.shutdown();
   });
+  const metrics = createGatewayMetrics(backends);
+  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   const report = async () => {
     const entries = await Promise.all(
@@ -69,10 +75,21 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       const name = (req.params as { service: string }).service;
       const backend = backends.get(name);
       if (!backend) throw backendUnknown(name);
-      return forward(req, reply, backend);
+      try {
+        const answered = await forward(req, reply, backend);
+        metrics.forwarded.inc({ backend: name, status: `${Math.floor(answered.statusCode / 100)}xx` });
+        return answered;
+      } catch (err) {
+        metrics.forwarded.inc({ backend: name, status: 'unavailable' });
+        throw err;
+      }
     });
     if (identity) scope.get('/.well-known/jwks.json', (req, reply) => forward(req, reply, identity));
   });
+
+  // every service process runs a realtime gateway on the shared event log; one of them takes the browsers' sockets
+  const realtime = backends.get(options.realtimeBackend ?? (backends.has('realtime') ? 'realtime' : 'identity'));
+  if (realtime) proxyUpgrades(app.server, '/realtime', realtime, options.log);
   return app;
 }
 

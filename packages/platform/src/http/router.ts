@@ -17,14 +17,21 @@ export interface Router {
   readonly outbox: Outbox;
   readonly resources: readonly Resource[];
   readonly now: () => Date;
+  /** Concurrent writes share one transaction and one commit (`Outbox.groupCommit`). Default true. */
+  readonly groupCommit: boolean;
 }
 
 /**
  * Groups a service's resources with its outbox (every write and its events commit in one transaction).
  * @example const router = defineRouter({ outbox, resources: [widgets] }); registerResources(app, router)
  */
-export function defineRouter(options: { outbox: Outbox; resources: readonly Resource[]; now?: () => Date }): Router {
-  return Object.freeze({ outbox: options.outbox, resources: Object.freeze([...options.resources]), now: options.now ?? (() => new Date()) });
+export function defineRouter(options: { outbox: Outbox; resources: readonly Resource[]; now?: () => Date; groupCommit?: boolean }): Router {
+  return Object.freeze({
+    outbox: options.outbox,
+    resources: Object.freeze([...options.resources]),
+    now: options.now ?? (() => new Date()),
+    groupCommit: options.groupCommit ?? true,
+  });
 }
 
 const registered = new WeakMap<FastifyInstance, Resource[]>();
@@ -104,12 +111,15 @@ function mount(app: FastifyInstance, router: Router, r: Resource): void {
       },
     });
   };
+  // Group commit: many requests' writes share one commit; a failing one is re-run alone, so it fails alone and
+  // leaves nothing behind. Each acknowledgement still waits for the commit that made its write durable.
+  const commit = router.groupCommit ? outbox.groupCommit.bind(outbox) : outbox.transaction.bind(outbox);
   const write = <T>(work: (tx: Tx) => Promise<T>) =>
-    outbox.transaction(async (tx) => {
+    commit(async (tx: Tx) => {
       // PostgreSQL cancels the transaction's statements once the request's budget is spent
       await sql`select set_config('statement_timeout', ${String(timeoutMs)}, true)`.execute(tx.db);
       return work(tx);
-    });
+    }) as Promise<T>;
   const publish = (tx: Tx, type: string | undefined, obj: Obj) => {
     if (type) tx.publish({ type, key: String(obj[r.idField]), data: f.represent(obj) });
   };
