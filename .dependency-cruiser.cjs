@@ -23,10 +23,10 @@ module.exports = {
     },
     {
       name: 'no-deep-platform-imports',
-      comment: 'Use the public entry @millrace/platform (or @millrace/platform/testing), not files inside it.',
+      comment: 'Use the public entries @millrace/platform, @millrace/platform/testing, /kafka and /realtime-client, not files inside them.',
       severity: 'error',
       from: { path: '^(services|apps)/' },
-      to: { path: '^packages/platform/src/', pathNot: ['^packages/platform/src/index\\.ts$', '^packages/platform/src/testing/index\\.ts$', '^packages/platform/src/kafka\\.ts$'] },
+      to: { path: '^packages/platform/src/', pathNot: ['^packages/platform/src/index\\.ts$', '^packages/platform/src/testing/index\\.ts$', '^packages/platform/src/kafka\\.ts$', '^packages/platform/src/realtime/client\\.ts$'] },
     },
   ],
   options: {
@@ -35,6 +35,6 @@ module.exports = {
     combinedDependencies: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'default'] },
-    exclude: { path: '(node_modules|\\.tmp|data)/' },
+    exclude: { path: '(node_modules|\\.tmp|data|dist)/' },
   },
 };

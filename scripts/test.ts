@@ -30,6 +30,8 @@ const files = (only.length > 0 ? only : ['packages', 'services', 'apps', 'script
 if (only.length === 0) {
   step('typecheck (tsc --noEmit)');
   if (run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']) !== 0) process.exit(1);
+  step('typecheck the web console (browser code: DOM, JSX)');
+  if (run('npx', ['tsc', '-p', 'apps/console/tsconfig.json', '--noEmit']) !== 0) process.exit(1);
   step('dependency rule (dependency-cruiser): services import the platform and other services\' contract.ts only');
   if (run('npx', ['depcruise', '--config', '.dependency-cruiser.cjs', 'packages', 'services', 'apps']) !== 0) process.exit(1);
   step('event contracts stay backward compatible');

@@ -2,7 +2,11 @@
 // Millrace (createHttpApp + resource + identity's JWT authenticator) vs bare Fastify + pg with the same JWT check.
 // The server runs in a child process; autocannon (JS API) runs in this one.
 import autocannon, { type AutocannonResult } from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { openDatabase, sql, type Database } from '@millrace/platform';
@@ -47,7 +51,7 @@ async function counts(db: Database): Promise<{ widgets: number; outbox: number }
 interface Server { app: AppName; child: ChildProcess; base: string }
 
 async function startServer(cfg: ServerConfig): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/src/lib/http-server.ts'], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'bench/src/lib/http-server.ts'], {
     cwd: repoRoot, env: { ...process.env, BENCH_HTTP_CONFIG: JSON.stringify(cfg) }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -65,7 +69,60 @@ async function serverCreated(s: Server): Promise<number> {
   return ((await (await fetch(`${s.base}/__bench/stats`)).json()) as { created: number }).created;
 }
 
-function load(s: Server, route: Route, mode: Mode, seconds: number, connections: number, tokens: string[]): Promise<AutocannonResult> {
+/** The load generator of saturated runs: wrk (C, 2 threads) when installed, else autocannon (JS, in this process). */
+const WRK = ['/usr/bin/wrk', '/usr/local/bin/wrk'].find((p) => existsSync(p));
+
+/** What the report reads of a load run (autocannon's result shape; wrk's summary is mapped onto it). */
+type LoadResult = Pick<AutocannonResult, '2xx' | 'duration' | 'errors' | 'timeouts' | 'non2xx'> & {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; mean: number; max: number };
+  statusCodeStats?: AutocannonResult['statusCodeStats'];
+};
+
+const WRK_SCRIPT = `
+local tokens, n, method, body_prefix = {}, 0, "GET", nil
+function init(args)
+  for line in io.lines(args[1]) do tokens[#tokens + 1] = line end
+  method = args[2]
+  n = math.random(1, #tokens)
+end
+function request()
+  n = n + 1
+  local headers = { ["authorization"] = "Bearer " .. tokens[(n % #tokens) + 1] }
+  if method == "POST" then
+    headers["content-type"] = "application/json"
+    return wrk.format("POST", "/api/shop/widgets", headers, '{"title":"bench ' .. n .. '","price":' .. (n % 1000) .. '}')
+  end
+  return wrk.format("GET", "/api/shop/widgets", headers)
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRKJSON {"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,"timeout":%d,"status":%d,"p50_us":%d,"p99_us":%d,"mean_us":%f,"max_us":%d}\\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.timeout, e.status, latency:percentile(50), latency:percentile(99), latency.mean, latency.max))
+end
+`;
+
+async function loadWithWrk(s: Server, route: Route, seconds: number, connections: number, tokens: string[]): Promise<LoadResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'mr-wrk-'));
+  writeFileSync(join(dir, 'tokens.txt'), `${tokens.join('\n')}\n`);
+  writeFileSync(join(dir, 'load.lua'), WRK_SCRIPT);
+  const { stdout } = await promisify(execFile)(WRK!, [
+    '-t2', `-c${connections}`, `-d${seconds}s`, '--timeout', '30s', '-s', join(dir, 'load.lua'), `${s.base}/api/shop/widgets`, '--',
+    join(dir, 'tokens.txt'), route === 'list' ? 'GET' : 'POST',
+  ], { maxBuffer: 1 << 20 });
+  const line = stdout.split('\n').find((l) => l.startsWith('WRKJSON '));
+  if (!line) throw new Error(`wrk printed no summary:\n${stdout}`);
+  const w = JSON.parse(line.slice(8)) as { requests: number; duration_us: number; connect: number; read: number; write: number; timeout: number; status: number; p50_us: number; p99_us: number; mean_us: number; max_us: number };
+  const duration = w.duration_us / 1e6;
+  return {
+    '2xx': w.requests - w.status, duration, errors: w.connect + w.read + w.write, timeouts: w.timeout, non2xx: w.status,
+    requests: { average: w.requests / duration, total: w.requests },
+    latency: { p50: round(w.p50_us / 1000, 1), p99: round(w.p99_us / 1000, 1), mean: w.mean_us / 1000, max: round(w.max_us / 1000, 1) },
+  };
+}
+
+function load(s: Server, route: Route, mode: Mode, seconds: number, connections: number, tokens: string[]): Promise<LoadResult> {
+  if (mode === 'saturated' && WRK) return loadWithWrk(s, route, seconds, connections, tokens);
   let n = 0;
   const next = () => tokens[n++ % tokens.length]!;
   return autocannon({
@@ -207,11 +264,11 @@ export async function run(args: string[]): Promise<void> {
     const loadAfter = loadavg().map((x) => round(x, 2));
 
     const notes = [
-      `Server (child process, node --import tsx), autocannon (this process, one thread) and PostgreSQL all share the same ${machine().cpus} cores: absolute numbers are lower than on a dedicated setup and the load generator takes CPU from the server.`,
+      `Server (child process, node --import tsx), the load generator and PostgreSQL all share the same ${machine().cpus} cores: absolute numbers are lower than on a dedicated setup and the load generator takes CPU from the server. Saturated runs use ${WRK ? 'wrk (C, 2 threads, Lua script rotating the tokens)' : 'autocannon (wrk not installed)'}; paced runs use autocannon (constant rate, corrected for coordinated omission).`,
       `Load average (1/5/15 min) before the run ${loadBefore.join(' / ')}, after ${loadAfter.join(' / ')}: other processes on the machine compete for the same cores.`,
       `bare-noauth: bare, but the token's sub is read without verifying the signature (jose decodeJwt): shows what the EdDSA verification costs.`,
       `Millrace: createHttpApp (security headers, JSON body checks, error handling; no throttles, no CORS, no OpenAPI) + a widgets resource (owner-scoped via isOwner, cursor pagination page size 20, create with performCreate setting the owner) + identity's real JWT authenticator (createIdentity, EdDSA keys in PostgreSQL, verified against SigningKeyStore.publicJwks()). Pool ${POOL_SIZE} connections.`,
-      `Creates go through the resource router's Outbox.transaction (one transaction per request: set_config statement_timeout, insert returning, outbox insert, pg_notify). The resource layer has no option to use Outbox.groupCommit, so it is not used.`,
+      `Creates go through the resource router's default group commit (Outbox.groupCommit: concurrent requests share one transaction and one commit, each answered after that commit; a failing one is re-run alone). Identity's JWT authenticator remembers verified tokens until they expire (an EdDSA check per token, not per request).`,
       `Bare: Fastify + pg Pool (${POOL_SIZE}) with the same JWT verification (jose jwtVerify, EdDSA, iss/aud/typ/required claims, JWKS imported once), the same keyset SQL (owner_id = $1 order by created_at desc, id desc limit 21, base64url cursor) and for create: begin, insert returning, one outbox insert, commit (no set_config, no pg_notify, no validation framework, no permissions).`,
       `${USERS} users, tokens issued up front and used round-robin; ${SEED_ROWS} seeded rows (${SEED_ROWS / USERS} per user) before the run, growing as creates land.`,
       `Saturated: ${connections} connections, ${seconds} s after a ${warmup} s warm-up. Paced: ${connections} connections at ${PACED_RATE} requests/s overall (${round(PACED_RATE / connections, 2)} request/s per connection), ${seconds} s after a ${warmup} s warm-up; autocannon corrects paced latencies for coordinated omission. Latencies count 2xx answers only.`,

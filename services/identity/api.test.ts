@@ -193,9 +193,12 @@ describe('console sessions', () => {
     const out = await h.app.inject({ method: 'POST', url: '/api/identity/logout', headers: { cookie, 'x-csrf-token': csrfValue } });
     assert.equal(out.statusCode, 204);
     assert.ok(([] as string[]).concat(out.headers['set-cookie'] ?? []).some((c) => /^mr_session=;/.test(c)));
+    // an ended session is no session: the request is anonymous (signed out, free to sign in again), not rejected outright
     const gone = await h.app.inject({ method: 'GET', url: '/api/identity/me', headers: { cookie } });
     assert.equal(gone.statusCode, 401);
-    assert.equal(json(gone).code, 'IDENTITY_SESSION_INVALID');
+    assert.equal(json(gone).code, 'IDENTITY_AUTHENTICATION_REQUIRED');
+    const again = await h.app.inject({ method: 'POST', url: '/api/identity/login', headers: { cookie }, payload: { email: 'carol@example.com', password: PASSWORD, mode: 'session' } });
+    assert.equal(again.statusCode, 200, 'a stale session cookie does not lock the browser out');
   });
 });
 

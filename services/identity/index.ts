@@ -1,5 +1,5 @@
 // Identity wiring: tables, outbox, signing keys, use cases, authenticators and routes, from a database and a config.
-import { EventRegistry, Outbox, type Database } from '@millrace/platform';
+import { EventRegistry, Outbox, type Database, type Metrics } from '@millrace/platform';
 import type { Authenticator } from '@millrace/platform';
 import type { FastifyInstance } from 'fastify';
 import { Accounts } from './accounts.ts';
@@ -28,6 +28,8 @@ export interface IdentityOptions {
   readonly now?: () => Date;
   readonly guard?: LoginGuard;
   readonly hasher?: PasswordHasher;
+  /** Counts identity's events in `millrace_events_produced_total`. */
+  readonly metrics?: Metrics;
 }
 
 export interface Identity {
@@ -49,7 +51,7 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
   const { db, config } = options;
   const now = options.now ?? (() => new Date());
   await migrateIdentity(db);
-  const outbox = new Outbox(db, { source: contract.source, registry: new EventRegistry([contract]), now });
+  const outbox = new Outbox(db, { source: contract.source, registry: new EventRegistry([contract]), now, metrics: options.metrics });
   const keys = new SigningKeyStore(db, outbox, config, now);
   await keys.ensure();
   const guard = options.guard ?? createMemoryLoginGuard(config.login);

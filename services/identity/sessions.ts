@@ -1,7 +1,7 @@
 // Console sessions: an HttpOnly session cookie plus a double-submit CSRF cookie, for the browser console.
 import { MillraceError, type Database } from '@millrace/platform';
 import type { AuthRequest, Authenticator, Principal } from '@millrace/platform';
-import { identityCodes, unauthenticated } from './errors.ts';
+import { identityCodes } from './errors.ts';
 import { sameDigest, sha256 } from './secrets.ts';
 import { sessions } from './store.ts';
 
@@ -47,14 +47,14 @@ export function clearedSessionCookies(secure: boolean): string[] {
 export function createSessionAuthenticator(deps: { db: Database; now?: () => Date }): Authenticator {
   const now = deps.now ?? (() => new Date());
   return {
+    verifiesCsrf: true,
     async authenticate(req: AuthRequest & { method?: string }) {
       const cookies = requestCookies(req);
       const token = cookies[SESSION_COOKIE];
       if (!token) return null;
       const session = await sessions.byHash(deps.db.kysely, sha256(token));
-      if (!session || session.revoked_at || session.expires_at.getTime() <= now().getTime()) {
-        throw unauthenticated(identityCodes.sessionInvalid, 'session is invalid, expired or ended');
-      }
+      // an ended session is no session: the browser is signed out (and can sign in again), not locked out
+      if (!session || session.revoked_at || session.expires_at.getTime() <= now().getTime()) return null;
       if (req.method === undefined || !SAFE_METHODS.has(req.method.toUpperCase())) {
         const header = req.headers[CSRF_HEADER];
         const sent = Array.isArray(header) ? header[0] : header;

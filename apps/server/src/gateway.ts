@@ -76,9 +76,9 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       const backend = backends.get(name);
       if (!backend) throw backendUnknown(name);
       try {
-        const answered = await forward(req, reply, backend);
-        metrics.forwarded.inc({ backend: name, status: `${Math.floor(answered.statusCode / 100)}xx` });
-        return answered;
+        await forward(req, reply, backend);
+        metrics.forwarded.inc({ backend: name, status: `${Math.floor(reply.statusCode / 100)}xx` });
+        return reply;
       } catch (err) {
         metrics.forwarded.inc({ backend: name, status: 'unavailable' });
         throw err;

@@ -1,4 +1,4 @@
-// The embedded server end to end through fastify.inject(): health, readiness, status page, identity mounted, problem+json.
+// The embedded server end to end through fastify.inject(): health, readiness, status, identity mounted, problem+json.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createRuntime, loadConfig, silentLogger, type Runtime } from '@millrace/platform';
@@ -17,16 +17,23 @@ after(async () => {
   await rt.close();
 });
 
-test('health, readiness, metrics and the status page answer', async () => {
+test('health, readiness, metrics and the platform status answer', async () => {
   assert.deepEqual((await app.inject('/healthz')).json(), { status: 'ok' });
   const ready = await app.inject('/readyz');
   assert.equal(ready.statusCode, 200);
   assert.equal(ready.json().checks.database.ok, true);
   const metrics = await app.inject('/metrics');
   assert.match(metrics.body, /millrace_events_produced_total/);
-  const page = await app.inject('/');
-  assert.match(page.body, /Millrace is running/);
-  assert.match(page.body, /embedded/);
+  const status = await app.inject('/api/platform/status');
+  assert.equal(status.statusCode, 200);
+  const { startedAt, ...facts } = status.json() as { startedAt: string };
+  assert.deepEqual(facts, {
+    mode: 'embedded',
+    database: { kind: 'pglite', path: `/tmp/millrace-server-test-${process.pid}/pglite` },
+    eventLog: { driver: 'log' },
+    services: ['identity'],
+  });
+  assert.ok(Date.parse(startedAt) <= Date.now());
 });
 
 test('identity is mounted: register, login, me; its audit events reach the log', async () => {
@@ -53,4 +60,19 @@ test('unknown routes and bad bodies get RFC 9457 problems', async () => {
   const spec = await app.inject('/openapi.json');
   assert.equal(spec.statusCode, 200);
   assert.equal(spec.json().openapi.startsWith('3.1'), true);
+});
+
+test('a console session authenticates safe requests by its cookie alone; unsafe ones still need the CSRF header', async () => {
+  const email = `grace-${process.pid}@example.com`;
+  await app.inject({ method: 'POST', url: '/api/identity/register', payload: { email, password: 'correct horse battery staple' } });
+  const login = await app.inject({ method: 'POST', url: '/api/identity/login', payload: { email, password: 'correct horse battery staple', mode: 'session' } });
+  assert.equal(login.statusCode, 200, login.body);
+  const cookie = ([] as string[]).concat(login.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
+  // a browser navigation or asset request cannot carry a custom header
+  const me = await app.inject({ url: '/api/identity/me', headers: { cookie } });
+  assert.equal(me.statusCode, 200, me.body);
+  assert.equal(me.json().email, email);
+  assert.equal((await app.inject({ url: '/readyz', headers: { cookie } })).statusCode, 200);
+  const forged = await app.inject({ method: 'PUT', url: `/api/identity/users/${me.json().id}/role`, headers: { cookie }, payload: { role: 'admin' } });
+  assert.equal(forged.statusCode, 403);
 });

@@ -1,13 +1,26 @@
-// The Millrace server: every service (or one, behind the gateway) mounted on one HTTP app, plus health, readiness, metrics and a status page.
+// The Millrace server: every service (or one, behind the gateway) mounted on one HTTP app, plus health, readiness, metrics, status and the web console.
 import { randomBytes } from 'node:crypto';
 import { codes, createHttpApp, MillraceError, perIp, type Runtime } from '@millrace/platform';
 import { createIdentity, loadIdentityConfig } from '@millrace/identity';
+import { CONSOLE_CSP, serveConsole } from './console.ts';
+import { mountRealtime, platformChannels } from './realtime.ts';
 
 export interface ServerOptions {
   /** Environment for services' own settings (identity's IDENTITY_*). */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Run only this service (behind the gateway: client addresses come from X-Forwarded-For of a loopback proxy). Default: all. */
   readonly only?: string;
+  /** The built web console to serve at `/`; default apps/console/dist. */
+  readonly consoleDir?: string;
+}
+
+/** `GET /api/platform/status`: what runs, for the console's health panel. */
+export interface PlatformStatus {
+  readonly mode: 'embedded' | 'distributed';
+  readonly database: { readonly kind: 'pglite'; readonly path: string } | { readonly kind: 'postgresql' };
+  readonly eventLog: { readonly driver: 'log' } | { readonly driver: 'kafka'; readonly brokers: readonly string[] };
+  readonly services: readonly string[];
+  readonly startedAt: string;
 }
 
 /** The services this server can mount. */
@@ -21,18 +34,21 @@ export async function buildServer(rt: Runtime, options: ServerOptions) {
   if (options.only !== undefined && !(SERVICES as readonly string[]).includes(options.only)) {
     throw new MillraceError('validation', codes.configInvalid, `MILLRACE_SERVICE: unknown service ${options.only} (known: ${SERVICES.join(', ')})`);
   }
-  const identity = await createIdentity({ db: rt.db, config: loadIdentityConfig(options.env) });
+  const identity = await createIdentity({ db: rt.db, config: loadIdentityConfig(options.env), metrics: rt.metrics });
   const csrfSecret = options.env.MILLRACE_CSRF_SECRET ?? randomBytes(32).toString('base64url');
   if (!options.env.MILLRACE_CSRF_SECRET) rt.log.warn('MILLRACE_CSRF_SECRET not set: using a random one (console CSRF tokens reset at restart)');
+  const authenticators = [identity.authenticators.jwt, identity.authenticators.apiKey, identity.authenticators.session];
   const app = await createHttpApp({
     log: rt.log,
-    authenticators: [identity.authenticators.jwt, identity.authenticators.apiKey, identity.authenticators.session],
+    authenticators,
     throttles: [perIp({ rate: '1200/min' })],
     csrfSecret,
     openapi: { title: 'Millrace', version: '0.1.0' },
+    securityHeaders: { csp: CONSOLE_CSP },
     ...(options.only ? { trustProxy: 'loopback' } : {}),
   });
   await app.register(identity.routes);
+  await mountRealtime(app, rt, { authenticators, channels: [...platformChannels] });
   const startedAt = new Date();
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -51,38 +67,21 @@ export async function buildServer(rt: Runtime, options: ServerOptions) {
     return { items: await rt.bus.deadLetters.list({ ...q, limit: 100 }) };
   });
 
-  app.get('/', async (_req, reply) => {
-    const ready = await rt.ready();
+  app.get('/api/platform/status', async () => {
     const { config } = rt;
-    const rows = [
-      ['Mode', config.mode === 'embedded' ? 'embedded (one process, PGlite, outbox-as-log)' : 'distributed'],
-      ['Database', config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}/pglite`],
-      ['Event log', rt.bus.driver === 'kafka' ? `Apache Kafka (${config.kafkaBrokers?.join(', ')})` : 'embedded log (outbox tables)'],
-      ['Services', options.only ?? SERVICES.join(', ')],
-      ['Ready', ready.ok ? 'yes' : `no: ${JSON.stringify(ready.checks)}`],
-      ['Started', startedAt.toISOString()],
-    ];
-    return reply
-      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
-      .type('text/html; charset=utf-8')
-      .send(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Millrace</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:44rem;margin:3rem auto;padding:0 1rem;color:#1d2433}
-h1{font-size:1.6rem}table{border-collapse:collapse;width:100%}td{padding:.4rem .6rem;border-bottom:1px solid #e3e6ee}
-td:first-child{color:#5b6478;width:9rem}code{background:#f2f4f8;padding:.1rem .3rem;border-radius:4px}</style></head>
-<body><h1>Millrace is running</h1>
-<p>Event-driven backend platform: REST writes become durable events, consumed exactly once, pushed live.</p>
-<table>${rows.map(([k, v]) => `<tr><td>${k}</td><td>${escapeHtml(v!)}</td></tr>`).join('')}</table>
-<p>Endpoints: <code>/healthz</code> (alive), <code>/readyz</code> (database and event log reachable),
-<code>/metrics</code> (Prometheus), <code>/docs</code> (API reference), <code>/openapi.json</code>,
-<code>/api/identity/…</code>, <code>/api/platform/dead-letters</code>.</p>
-<p>The web console arrives with the realtime gateway; until then this page says what runs.</p></body></html>`);
+    const status: PlatformStatus = {
+      mode: config.mode,
+      database: config.databaseUrl ? { kind: 'postgresql' } : { kind: 'pglite', path: `${config.dataDir}/pglite` },
+      eventLog: rt.bus.driver === 'kafka' ? { driver: 'kafka', brokers: config.kafkaBrokers ?? [] } : { driver: 'log' },
+      services: options.only ? [options.only] : [...SERVICES],
+      startedAt: startedAt.toISOString(),
+    };
+    return status;
   });
+
+  const { built } = await serveConsole(app, options.consoleDir ? { dir: options.consoleDir } : {});
+  if (!built) rt.log.warn(`the web console is not built: / explains it; run npm run build -w apps/console`);
 
   return app;
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}

@@ -4,7 +4,7 @@ import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { MillraceError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
-import { authenticate, contextOf } from './context.ts';
+import { authenticate, contextOf, needsAppCsrf } from './context.ts';
 import { installCsrf, needsCsrf, type CsrfOptions } from './csrf.ts';
 import { installDocs } from './docs.ts';
 import { installErrorHandling } from './error-handler.ts';
@@ -82,7 +82,7 @@ export async function createHttpApp(options: HttpAppOptions = {}): Promise<Fasti
   if (options.csrfSecret) installCsrf(app, { ...options.csrf, secret: options.csrfSecret });
   else app.addHook('onRequest', async (req) => {
     // without a secret there is no CSRF defence, so cookie-carrying writes are refused rather than trusted
-    if (needsCsrf(req) && authenticators.length > 0) throw new MillraceError('forbidden', httpCodes.csrf, 'cookie-authenticated writes need CSRF protection (csrfSecret)');
+    if (needsCsrf(req) && needsAppCsrf(req)) throw new MillraceError('forbidden', httpCodes.csrf, 'cookie-authenticated writes need CSRF protection (csrfSecret)');
   });
 
   if (options.openapi !== false) {

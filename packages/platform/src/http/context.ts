@@ -35,9 +35,22 @@ export async function authenticate(authenticators: readonly Authenticator[], req
       if (err instanceof MillraceError) throw err;
       throw new MillraceError('unauthenticated', httpCodes.unauthenticated, 'credentials could not be verified', { cause: err });
     }
-    if (p) return p;
+    if (p) {
+      if (a.verifiesCsrf) csrfVerified.add(req);
+      return p;
+    }
   }
   return null;
+}
+
+const csrfVerified = new WeakSet<FastifyRequest>();
+
+/**
+ * Whether `req` still needs the app's CSRF check: it carries a principal that came from cookies, through an
+ * authenticator that did not check a CSRF token itself. Anonymous requests have nothing to forge.
+ */
+export function needsAppCsrf(req: FastifyRequest): boolean {
+  return req.principal !== null && !csrfVerified.has(req);
 }
 
 /** Builds the context of one request for one action. */

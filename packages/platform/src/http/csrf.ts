@@ -3,6 +3,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MillraceError } from '../errors.ts';
+import { needsAppCsrf } from './context.ts';
 import { httpCodes } from './problem.ts';
 
 export const CSRF_COOKIE = 'millrace_csrf';
@@ -48,7 +49,8 @@ export function needsCsrf(req: FastifyRequest): boolean {
 }
 
 /**
- * Requires a valid token (cookie equal to header, signature valid) on cookie-authenticated unsafe requests (403 otherwise),
+ * Requires a valid token (cookie equal to header, signature valid) on cookie-authenticated unsafe requests (403 otherwise;
+ * requests authenticated by an authenticator that `verifiesCsrf` itself, and anonymous ones, are left alone),
  * and serves `GET /api/csrf-token`, which sets the cookie (SameSite=Strict, readable by the page's script) and returns the token.
  * Needs @fastify/cookie registered first.
  */
@@ -56,7 +58,7 @@ export function installCsrf(app: FastifyInstance, options: CsrfOptions): void {
   if (Buffer.byteLength(options.secret) < 32) throw new Error('csrfSecret must be at least 32 bytes');
   const session = (req: FastifyRequest) => (options.sessionCookie ? req.cookies[options.sessionCookie] ?? '' : '');
   app.addHook('onRequest', async (req) => {
-    if (!needsCsrf(req)) return;
+    if (!needsCsrf(req) || !needsAppCsrf(req)) return;
     const header = req.headers[CSRF_HEADER];
     const cookie = req.cookies[CSRF_COOKIE];
     const ok = typeof header === 'string' && typeof cookie === 'string' && header === cookie && verifyCsrfToken(options.secret, header, session(req));

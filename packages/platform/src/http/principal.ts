@@ -30,4 +30,9 @@ export interface AuthRequest {
  */
 export interface Authenticator {
   authenticate(req: AuthRequest): Promise<Principal | null>;
+  /**
+   * True when this authenticator verifies a CSRF token itself for cookie credentials on unsafe methods (a session
+   * authenticator with a synchronizer token): the app's own CSRF check then leaves the requests it authenticated alone.
+   */
+  readonly verifiesCsrf?: boolean;
 }

@@ -114,7 +114,19 @@ export function createRealtimeGateway(options: RealtimeGatewayOptions): Realtime
 
   // ---- the log side: every record is kept in its partition's history, then pushed to live subscribers
 
+  /** Sockets written to during the current batch: corked, so a client's frames of one batch leave in one write. */
+  const corked = new Set<{ uncork(): void }>();
+
   function onRecords(records: readonly LogRecord[]): void {
+    try {
+      pushAll(records);
+    } finally {
+      for (const socket of corked) socket.uncork();
+      corked.clear();
+    }
+  }
+
+  function pushAll(records: readonly LogRecord[]): void {
     for (const r of records) {
       let event: Envelope;
       try {
@@ -128,8 +140,8 @@ export function createRealtimeGateway(options: RealtimeGatewayOptions): Realtime
       metrics?.realtimeDeliveryLagSeconds.observe(Math.max(0, now().getTime() - Date.parse(event.time)) / 1000);
       const family = families.get(r.topic);
       const byKey = keyed.get(`${r.topic}\u0000${r.key}`);
-      let frameFamily: string | undefined;
-      let frameKeyed: string | undefined;
+      let frameFamily: Buffer | undefined;
+      let frameKeyed: Buffer | undefined;
       let sent = 0;
       if (family) for (const sub of family) {
         if (!sub.live || !sub.accepts(event)) continue;
@@ -155,13 +167,18 @@ export function createRealtimeGateway(options: RealtimeGatewayOptions): Realtime
   }
 
   /** Sends one event frame unless the subscriber already has it; cuts off a client whose queue is too long. */
-  function deliver(sub: Subscription, partition: number, position: string, data: string): boolean {
+  function deliver(sub: Subscription, partition: number, position: string, data: Buffer): boolean {
     const cursor = sub.cursors.get(partition);
     if (cursor !== undefined && comparePositions(position, cursor) <= 0) return false;
     sub.cursors.set(partition, position);
     const { ws } = sub.conn;
     if (sub.conn.closed) return false;
-    ws.send(data);
+    const socket = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    if (socket && !corked.has(socket)) {
+      socket.cork();
+      corked.add(socket);
+    }
+    ws.send(data, TEXT);
     if (ws.bufferedAmount > maxBuffered) drop(sub.conn, closeCodes.slowConsumer, 'slow consumer: send buffer full; reconnect and resume', 'slow-consumer');
     return true;
   }
@@ -302,7 +319,7 @@ export function createRealtimeGateway(options: RealtimeGatewayOptions): Realtime
         await new Promise((r) => setTimeout(r, 20)); // the tail saw it; the read will too
         continue;
       }
-      const frames: string[] = [];
+      const frames: Buffer[] = [];
       for (const r of page.records) {
         if (sub.key !== undefined && r.key !== sub.key) continue;
         if (!sub.accepts(JSON.parse(r.value) as Envelope)) continue;
@@ -310,7 +327,7 @@ export function createRealtimeGateway(options: RealtimeGatewayOptions): Realtime
       }
       // decided before sending: a client told `recovered: false` reloads anyway, so it gets no partial replay
       if (replayed + frames.length > maxReplay) return goLive(sub, id, false, 0, heads(sub.topic));
-      for (const f of frames) sub.conn.ws.send(f);
+      for (const f of frames) sub.conn.ws.send(f, TEXT);
       replayed += frames.length;
       cursors.set(p, page.records[page.records.length - 1]!.position);
       await drained(sub.conn);
@@ -321,7 +338,7 @@ export function createRealtimeGateway(options: RealtimeGatewayOptions): Realtime
         cursors.set(p, e.position);
         if (sub.key !== undefined && e.key !== sub.key) continue;
         if (!sub.accepts(e.event)) continue;
-        sub.conn.ws.send(frame(sub.name, p, e));
+        sub.conn.ws.send(frame(sub.name, p, e), TEXT);
         replayed++;
       }
     }
@@ -471,9 +488,12 @@ export function createRealtimeGateway(options: RealtimeGatewayOptions): Realtime
   return gateway;
 }
 
-function frame(channel: string, partition: number, e: Pick<HistoryEntry, 'position' | 'raw'>): string {
-  return `{"op":"event","channel":${JSON.stringify(channel)},"partition":${partition},"position":"${e.position}","event":${e.raw}}`;
+/** One event message, encoded once and sent as is to every subscriber (a text frame from a Buffer: no re-encoding per client). */
+function frame(channel: string, partition: number, e: Pick<HistoryEntry, 'position' | 'raw'>): Buffer {
+  return Buffer.from(`{"op":"event","channel":${JSON.stringify(channel)},"partition":${partition},"position":"${e.position}","event":${e.raw}}`);
 }
+
+const TEXT = { binary: false } as const;
 
 function refuse(socket: Duplex, status: number, message: string): void {
   const body = JSON.stringify({ type: 'about:blank', title: message, status });
