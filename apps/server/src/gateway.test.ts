@@ -209,6 +209,13 @@ test('WebSockets at /realtime pass through the gateway to a service process, aut
   const [pong] = (await once(ws, 'message')) as [Buffer];
   assert.deepEqual(JSON.parse(String(pong)), { op: 'pong', id: 'p1' });
   ws.close();
+  // the console and the platform's own API are served through the gateway too
+  const status = await gateway.inject('/api/platform/status');
+  assert.equal(status.statusCode, 200, status.body);
+  assert.deepEqual(status.json().services, ['identity']);
+  const page = await gateway.inject({ url: '/', headers: { accept: 'text/html' } });
+  assert.match(String(page.headers['content-type']), /text\/html/);
+  assert.match(page.body, /Millrace/);
   const other = new WebSocket(`ws://127.0.0.1:${port}/elsewhere`);
   const [err] = (await once(other, 'error')) as [Error];
   assert.match(err.message, /404/);

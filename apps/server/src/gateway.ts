@@ -5,6 +5,7 @@ import { createJwtAuthenticator, loadIdentityConfig } from '@millrace/identity';
 import type { FastifyInstance } from 'fastify';
 import { createBackends, type Backend, type BreakerOptions } from './backends.ts';
 import { backendUnavailable, backendUnknown } from './errors.ts';
+import { CONSOLE_CSP, serveConsole } from './console.ts';
 import { createGatewayMetrics } from './gateway-metrics.ts';
 import { forward } from './proxy.ts';
 import { proxyUpgrades } from './ws-proxy.ts';
@@ -20,8 +21,13 @@ export interface GatewayOptions {
   readonly probeTimeoutMs?: number;
   /** Default: perIp 1200/min, as in embedded mode. */
   readonly throttles?: readonly Throttle[];
-  /** The backend whose realtime gateway serves `/realtime` WebSockets. Default: `realtime` if configured, else `identity`. */
+  /**
+   * The backend whose realtime gateway serves `/realtime` WebSockets and `/api/platform/*`, `/api/realtime/*`.
+   * Default: `realtime` if configured, else `identity`.
+   */
   readonly realtimeBackend?: string;
+  /** The built web console served at `/`; default apps/console/dist. */
+  readonly consoleDir?: string;
 }
 
 /**
@@ -41,7 +47,11 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     throttles: options.throttles ?? [perIp({ rate: '1200/min' })],
     csrfSecret,
     openapi: false,
+    securityHeaders: { csp: CONSOLE_CSP },
   });
+  // every service process runs a realtime gateway on the shared event log; one of them takes the browsers' sockets,
+  // and answers the platform's own API (status, dead letters, channels) for the console
+  const realtime = backends.get(options.realtimeBackend ?? (backends.has('realtime') ? 'realtime' : 'identity'));
   app.addHook('onClose', async () => {
     for (const b of backends.values()) b.shutdown();
   });
@@ -73,23 +83,22 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     scope.all('/api/:service/*', async (req, reply) => {
       const name = (req.params as { service: string }).service;
-      const backend = backends.get(name);
+      const backend = name === 'platform' || name === 'realtime' ? realtime : backends.get(name);
       if (!backend) throw backendUnknown(name);
       try {
         await forward(req, reply, backend);
-        metrics.forwarded.inc({ backend: name, status: `${Math.floor(reply.statusCode / 100)}xx` });
+        metrics.forwarded.inc({ backend: backend.name, status: `${Math.floor(reply.statusCode / 100)}xx` });
         return reply;
       } catch (err) {
-        metrics.forwarded.inc({ backend: name, status: 'unavailable' });
+        metrics.forwarded.inc({ backend: backend.name, status: 'unavailable' });
         throw err;
       }
     });
     if (identity) scope.get('/.well-known/jwks.json', (req, reply) => forward(req, reply, identity));
   });
 
-  // every service process runs a realtime gateway on the shared event log; one of them takes the browsers' sockets
-  const realtime = backends.get(options.realtimeBackend ?? (backends.has('realtime') ? 'realtime' : 'identity'));
   if (realtime) proxyUpgrades(app.server, '/realtime', realtime, options.log);
+  await serveConsole(app, options.consoleDir ? { dir: options.consoleDir } : {});
   return app;
 }
 

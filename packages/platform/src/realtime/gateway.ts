@@ -29,6 +29,8 @@ export interface RealtimeGatewayOptions {
   readonly path?: string;
   /** Recent events kept in memory per partition for resumes. Default 10 000. */
   readonly historySize?: number;
+  /** ...and at most about this many bytes of their JSON per partition. Default 8 MiB. */
+  readonly historyBytes?: number;
   /** A resume replaying more than this answers `recovered: false` (reload over REST instead). Default 50 000. */
   readonly maxReplay?: number;
   /** Bytes queued for one client before it is cut off as a slow consumer (close 4008). Default 4 MiB. */
@@ -90,6 +92,7 @@ export function createRealtimeGateway(options: RealtimeGatewayOptions): Realtime
   const { bus, log, metrics } = options;
   const path = options.path ?? '/realtime';
   const historySize = options.historySize ?? 10_000;
+  const historyBytes = options.historyBytes ?? 8 * 1024 * 1024;
   const maxReplay = options.maxReplay ?? 50_000;
   const maxBuffered = options.maxBufferedBytes ?? 4 * 1024 * 1024;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
@@ -162,7 +165,7 @@ export function createRealtimeGateway(options: RealtimeGatewayOptions): Realtime
     if (!perTopic) histories.set(topic, (perTopic = new Map()));
     let h = perTopic.get(partition);
     // a partition the tail did not know at start (added later) begins before its first record
-    if (!h) perTopic.set(partition, (h = new PartitionHistory('-1', historySize)));
+    if (!h) perTopic.set(partition, (h = new PartitionHistory('-1', historySize, historyBytes)));
     return h;
   }
 
@@ -428,7 +431,7 @@ export function createRealtimeGateway(options: RealtimeGatewayOptions): Realtime
         for (const [p, start] of partitions) {
           let perTopic = histories.get(topic);
           if (!perTopic) histories.set(topic, (perTopic = new Map()));
-          if (!perTopic.has(p)) perTopic.set(p, new PartitionHistory(start, historySize));
+          if (!perTopic.has(p)) perTopic.set(p, new PartitionHistory(start, historySize, historyBytes));
         }
       }
       heartbeat = setInterval(() => {

@@ -16,13 +16,17 @@ export interface HistoryEntry {
  */
 export class PartitionHistory {
   readonly #capacity: number;
+  readonly #maxBytes: number;
   #entries: HistoryEntry[] = [];
   #head = 0;
+  #bytes = 0;
   #coveredFrom: string;
 
-  constructor(start: string, capacity: number) {
+  /** Holds at most `capacity` events and about `maxBytes` of their JSON (the parsed envelopes take about as much again). */
+  constructor(start: string, capacity: number, maxBytes = 8 * 1024 * 1024) {
     this.#coveredFrom = start;
     this.#capacity = capacity;
+    this.#maxBytes = maxBytes;
   }
 
   /** The position just before the oldest entry held. */
@@ -41,13 +45,16 @@ export class PartitionHistory {
 
   push(entry: HistoryEntry): void {
     this.#entries.push(entry);
-    if (this.size > this.#capacity) {
-      this.#coveredFrom = this.#entries[this.#head]!.position;
+    this.#bytes += entry.raw.length;
+    while (this.size > this.#capacity || (this.#bytes > this.#maxBytes && this.size > 1)) {
+      const oldest = this.#entries[this.#head]!;
+      this.#coveredFrom = oldest.position;
+      this.#bytes -= oldest.raw.length;
       this.#entries[this.#head++] = undefined as unknown as HistoryEntry;
-      if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
-        this.#entries = this.#entries.slice(this.#head);
-        this.#head = 0;
-      }
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
+      this.#entries = this.#entries.slice(this.#head);
+      this.#head = 0;
     }
   }
 
