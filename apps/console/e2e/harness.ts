@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRuntime, loadConfig, silentLogger, type Runtime } from '@millrace/platform';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { buildServer } from '../../server/src/server.ts';
+import { buildServer, CONTRACTS } from '../../server/src/server.ts';
 
 export const PASSWORD = 'correct horse battery staple';
 const CONSOLE = fileURLToPath(new URL('..', import.meta.url));
@@ -23,7 +23,7 @@ export interface ConsoleServer {
 export async function startServer(): Promise<ConsoleServer> {
   ensureBuilt();
   const dataDir = mkdtempSync(join(tmpdir(), 'millrace-console-e2e-'));
-  const rt = await createRuntime(loadConfig({ MILLRACE_DATA_DIR: dataDir }), { log: silentLogger() });
+  const rt = await createRuntime(loadConfig({ MILLRACE_DATA_DIR: dataDir }), { log: silentLogger(), contracts: CONTRACTS });
   await rt.bus.start();
   const app = await buildServer(rt, { env: { IDENTITY_ARGON2_MEMORY_KIB: '19456', MILLRACE_CSRF_SECRET: 'e2e-'.repeat(11) } });
   await app.listen({ port: 0, host: '127.0.0.1' });

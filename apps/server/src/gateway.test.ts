@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createRuntime, loadConfig, silentLogger, type Runtime } from '@millrace/platform';
 import type { FastifyInstance } from 'fastify';
 import { buildGateway } from './gateway.ts';
-import { buildServer } from './server.ts';
+import { buildServer, CONTRACTS } from './server.ts';
 
 const RESET_MS = 300;
 const env = { MILLRACE_CSRF_SECRET: 'x'.repeat(43) };
@@ -61,7 +61,7 @@ let flaky: Stub;
 let gateway: FastifyInstance;
 
 before(async () => {
-  rt = await createRuntime(loadConfig({ MILLRACE_DATA_DIR: `/tmp/millrace-gateway-test-${process.pid}` }), { log: silentLogger() });
+  rt = await createRuntime(loadConfig({ MILLRACE_DATA_DIR: `/tmp/millrace-gateway-test-${process.pid}` }), { log: silentLogger(), contracts: CONTRACTS });
   await rt.bus.start();
   identityApp = await buildServer(rt, { env, only: 'identity' });
   await identityApp.listen({ port: 0, host: '127.0.0.1' });

@@ -1,7 +1,7 @@
 // Entry point of `npm start`: loads configuration, opens the runtime (or the gateway), serves HTTP, shuts down gracefully on SIGTERM.
 import { createLogger, createRuntime, loadConfig, MillraceError, type Config, type Logger } from '@millrace/platform';
 import { buildGateway } from './gateway.ts';
-import { buildServer } from './server.ts';
+import { buildServer, CONTRACTS } from './server.ts';
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -45,7 +45,7 @@ async function open(config: Config, log: Logger) {
     const app = await buildGateway({ backends: config.gatewayBackends, env: process.env, log });
     return { app, close: async () => {}, driver: undefined };
   }
-  const rt = await createRuntime(config, { log });
+  const rt = await createRuntime(config, { log, contracts: CONTRACTS });
   await rt.bus.start();
   const app = await buildServer(rt, { env: process.env, ...(config.service ? { only: config.service } : {}) });
   return { app, close: () => rt.close(), driver: rt.bus.driver };

@@ -7,7 +7,7 @@ import { createRuntime, loadConfig, silentLogger, type Runtime } from '@millrace
 import { RealtimeClient, type WebSocketLike } from '@millrace/platform/realtime-client';
 import { waitFor } from '@millrace/platform/testing';
 import WebSocket from 'ws';
-import { buildServer } from './server.ts';
+import { buildServer, CONTRACTS } from './server.ts';
 
 let rt: Runtime;
 let app: Awaited<ReturnType<typeof buildServer>>;
@@ -15,7 +15,7 @@ let base: string;
 const WS = WebSocket as unknown as new (url: string, protocols?: string | string[]) => WebSocketLike;
 
 before(async () => {
-  rt = await createRuntime(loadConfig({ MILLRACE_DATA_DIR: `/tmp/millrace-realtime-test-${process.pid}` }), { log: silentLogger() });
+  rt = await createRuntime(loadConfig({ MILLRACE_DATA_DIR: `/tmp/millrace-realtime-test-${process.pid}` }), { log: silentLogger(), contracts: CONTRACTS });
   await rt.bus.start();
   app = await buildServer(rt, { env: { IDENTITY_ARGON2_MEMORY_KIB: '19456', MILLRACE_CSRF_SECRET: 'x'.repeat(43) } });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -38,9 +38,10 @@ test('an admin follows the identity audit trail live; a customer may not', async
   const customerToken = await signIn(`cust-${process.pid}@example.com`);
 
   const channels = await app.inject({ url: '/api/realtime/channels', headers: { authorization: `Bearer ${customerToken}` } });
-  assert.deepEqual(channels.json(), { items: [] });
+  // a customer follows only their own ledger accounts; the audit trail and dead letters are for staff
+  assert.deepEqual(channels.json(), { items: [{ topic: 'ledger', family: true, keyed: true }] });
   const adminChannels = await app.inject({ url: '/api/realtime/channels', headers: { authorization: `Bearer ${adminToken}` } });
-  assert.deepEqual((adminChannels.json() as { items: Array<{ topic: string }> }).items.map((c) => c.topic).sort(), ['identity', 'millrace']);
+  assert.deepEqual((adminChannels.json() as { items: Array<{ topic: string }> }).items.map((c) => c.topic).sort(), ['identity', 'ledger', 'millrace']);
 
   const admin = new RealtimeClient({ url: `ws://${base}/realtime`, token: () => adminToken, WebSocket: WS });
   const types: string[] = [];

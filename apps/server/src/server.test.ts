@@ -2,13 +2,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createRuntime, loadConfig, silentLogger, type Runtime } from '@millrace/platform';
-import { buildServer } from './server.ts';
+import { buildServer, CONTRACTS } from './server.ts';
 
 let rt: Runtime;
 let app: Awaited<ReturnType<typeof buildServer>>;
 
 before(async () => {
-  rt = await createRuntime(loadConfig({ MILLRACE_DATA_DIR: `/tmp/millrace-server-test-${process.pid}` }), { log: silentLogger() });
+  rt = await createRuntime(loadConfig({ MILLRACE_DATA_DIR: `/tmp/millrace-server-test-${process.pid}` }), { log: silentLogger(), contracts: CONTRACTS });
   await rt.bus.start();
   app = await buildServer(rt, { env: { IDENTITY_ARGON2_MEMORY_KIB: '19456', MILLRACE_CSRF_SECRET: 'x'.repeat(43) } });
 });
@@ -31,7 +31,7 @@ test('health, readiness, metrics and the platform status answer', async () => {
     mode: 'embedded',
     database: { kind: 'pglite', path: `/tmp/millrace-server-test-${process.pid}/pglite` },
     eventLog: { driver: 'log' },
-    services: ['identity'],
+    services: ['identity', 'ledger', 'wallet'],
   });
   assert.ok(Date.parse(startedAt) <= Date.now());
 });

@@ -1,7 +1,9 @@
 // The Millrace server: every service (or one, behind the gateway) mounted on one HTTP app, plus health, readiness, metrics, status and the web console.
 import { randomBytes } from 'node:crypto';
-import { codes, createHttpApp, MillraceError, perIp, type Runtime } from '@millrace/platform';
-import { createIdentity, loadIdentityConfig } from '@millrace/identity';
+import { codes, createHttpApp, MillraceError, perIp, type Contract, type Runtime } from '@millrace/platform';
+import { contract as identityContract, createIdentity, loadIdentityConfig } from '@millrace/identity';
+import { contract as ledgerContract, createLedger } from '@millrace/ledger';
+import { contract as walletContract, createWallet } from '@millrace/wallet';
 import { CONSOLE_CSP, serveConsole } from './console.ts';
 import { mountRealtime, platformChannels } from './realtime.ts';
 
@@ -24,7 +26,10 @@ export interface PlatformStatus {
 }
 
 /** The services this server can mount. */
-export const SERVICES = ['identity'] as const;
+export const SERVICES = ['identity', 'ledger', 'wallet'] as const;
+
+/** Every service's published events: the runtime's registry decodes them (consumers, the realtime gateway). */
+export const CONTRACTS: readonly Contract[] = [identityContract, ledgerContract, walletContract];
 
 /**
  * Builds the HTTP server for a runtime, with the services mounted.
@@ -34,7 +39,11 @@ export async function buildServer(rt: Runtime, options: ServerOptions) {
   if (options.only !== undefined && !(SERVICES as readonly string[]).includes(options.only)) {
     throw new MillraceError('validation', codes.configInvalid, `MILLRACE_SERVICE: unknown service ${options.only} (known: ${SERVICES.join(', ')})`);
   }
+  // one service (behind the gateway) or all; the wallet runs on the ledger of its own process, so they go together
+  const mounts = (name: string) => options.only === undefined || options.only === name || (options.only === 'ledger' && name === 'wallet') || (options.only === 'wallet' && name === 'ledger');
+  // identity is always opened: its keys and sessions authenticate every service's requests
   const identity = await createIdentity({ db: rt.db, config: loadIdentityConfig(options.env), metrics: rt.metrics });
+  const ledger = mounts('ledger') ? await createLedger({ db: rt.db, bus: rt.bus, onError: (err) => rt.log.error({ err }, 'ledger: identity subscription failed') }) : undefined;
   const csrfSecret = options.env.MILLRACE_CSRF_SECRET ?? randomBytes(32).toString('base64url');
   if (!options.env.MILLRACE_CSRF_SECRET) rt.log.warn('MILLRACE_CSRF_SECRET not set: using a random one (console CSRF tokens reset at restart)');
   const authenticators = [identity.authenticators.jwt, identity.authenticators.apiKey, identity.authenticators.session];
@@ -47,8 +56,13 @@ export async function buildServer(rt: Runtime, options: ServerOptions) {
     securityHeaders: { csp: CONSOLE_CSP },
     ...(options.only ? { trustProxy: 'loopback' } : {}),
   });
-  await app.register(identity.routes);
-  await mountRealtime(app, rt, { authenticators, channels: [...platformChannels] });
+  if (mounts('identity')) await app.register(identity.routes);
+  if (ledger) {
+    await app.register(ledger.routes);
+    await app.register(createWallet({ ledger: ledger.ledger }).routes);
+    app.addHook('onClose', () => ledger.close());
+  }
+  await mountRealtime(app, rt, { authenticators, channels: [...platformChannels, ...(ledger?.channels ?? [])] });
   const startedAt = new Date();
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -73,7 +87,7 @@ export async function buildServer(rt: Runtime, options: ServerOptions) {
       mode: config.mode,
       database: config.databaseUrl ? { kind: 'postgresql' } : { kind: 'pglite', path: `${config.dataDir}/pglite` },
       eventLog: rt.bus.driver === 'kafka' ? { driver: 'kafka', brokers: config.kafkaBrokers ?? [] } : { driver: 'log' },
-      services: options.only ? [options.only] : [...SERVICES],
+      services: SERVICES.filter(mounts),
       startedAt: startedAt.toISOString(),
     };
     return status;
