@@ -131,33 +131,42 @@ export function createRealtimeGateway(options: RealtimeGatewayOptions): Realtime
 
   function pushAll(records: readonly LogRecord[]): void {
     for (const r of records) {
-      let event: Envelope;
-      try {
-        event = JSON.parse(r.value) as Envelope;
-      } catch (err) {
-        log.warn({ err, topic: r.topic, position: r.position }, 'realtime: skipping a record that is not an envelope');
+      const event = parseEnvelope(r.value);
+      if (!event) {
+        log.warn({ topic: r.topic, position: r.position }, 'realtime: skipping a record that is not an envelope');
         continue;
       }
       const entry: HistoryEntry = { position: r.position, key: r.key, event, raw: r.value };
       historyOf(r.topic, r.partition).push(entry);
-      metrics?.realtimeDeliveryLagSeconds.observe(Math.max(0, now().getTime() - Date.parse(event.time)) / 1000);
-      const family = families.get(r.topic);
-      const byKey = keyed.get(`${r.topic}\u0000${r.key}`);
-      let frameFamily: Buffer | undefined;
-      let frameKeyed: Buffer | undefined;
-      let sent = 0;
-      if (family) for (const sub of family) {
-        if (!sub.live || !sub.accepts(event)) continue;
-        frameFamily ??= frame(sub.name, r.partition, entry);
-        if (deliver(sub, r.partition, entry.position, frameFamily)) sent++;
+      try {
+        dispatch(r, entry);
+      } catch (err) {
+        // never thrown back to the tail (it would deliver the batch again); the history already holds the event
+        log.error({ err, topic: r.topic, position: r.position }, 'realtime: pushing an event failed');
       }
-      if (byKey) for (const sub of byKey) {
-        if (!sub.live) continue;
-        frameKeyed ??= frame(sub.name, r.partition, entry);
-        if (deliver(sub, r.partition, entry.position, frameKeyed)) sent++;
-      }
-      if (sent > 0) metrics?.realtimeMessagesSent.inc(sent);
     }
+  }
+
+  function dispatch(r: LogRecord, entry: HistoryEntry): void {
+    const { event } = entry;
+    const lagMs = now().getTime() - Date.parse(event.time);
+    if (Number.isFinite(lagMs)) metrics?.realtimeDeliveryLagSeconds.observe(Math.max(0, lagMs) / 1000);
+    const family = families.get(r.topic);
+    const byKey = keyed.get(`${r.topic}\u0000${r.key}`);
+    let frameFamily: Buffer | undefined;
+    let frameKeyed: Buffer | undefined;
+    let sent = 0;
+    if (family) for (const sub of family) {
+      if (!sub.live || !sub.accepts(event)) continue;
+      frameFamily ??= frame(sub.name, r.partition, entry);
+      if (deliver(sub, r.partition, entry.position, frameFamily)) sent++;
+    }
+    if (byKey) for (const sub of byKey) {
+      if (!sub.live) continue;
+      frameKeyed ??= frame(sub.name, r.partition, entry);
+      if (deliver(sub, r.partition, entry.position, frameKeyed)) sent++;
+    }
+    if (sent > 0) metrics?.realtimeMessagesSent.inc(sent);
   }
 
   function historyOf(topic: string, partition: number): PartitionHistory {
@@ -325,7 +334,8 @@ export function createRealtimeGateway(options: RealtimeGatewayOptions): Realtime
       const frames: Buffer[] = [];
       for (const r of page.records) {
         if (sub.key !== undefined && r.key !== sub.key) continue;
-        if (!sub.accepts(JSON.parse(r.value) as Envelope)) continue;
+        const event = parseEnvelope(r.value);
+        if (!event || !sub.accepts(event)) continue;
         frames.push(frame(sub.name, p, { position: r.position, raw: r.value }));
       }
       // decided before sending: a client told `recovered: false` reloads anyway, so it gets no partial replay
@@ -497,6 +507,15 @@ function frame(channel: string, partition: number, e: Pick<HistoryEntry, 'positi
 }
 
 const TEXT = { binary: false } as const;
+
+function parseEnvelope(raw: string): Envelope | undefined {
+  try {
+    const e = JSON.parse(raw) as Partial<Envelope> | null;
+    return e && typeof e === 'object' && typeof e.id === 'string' && typeof e.time === 'string' ? (e as Envelope) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function refuse(socket: Duplex, status: number, message: string): void {
   const body = JSON.stringify({ type: 'about:blank', title: message, status });
