@@ -209,6 +209,11 @@ test('WebSockets at /realtime pass through the gateway to a service process, aut
   const [pong] = (await once(ws, 'message')) as [Buffer];
   assert.deepEqual(JSON.parse(String(pong)), { op: 'pong', id: 'p1' });
   ws.close();
+  // one API reference: every backend's document merged (the stubs answer an echo, which has no paths)
+  const spec = (await gateway.inject('/openapi.json')).json() as { openapi: string; paths: Record<string, unknown>; 'x-missing-backends': string[] };
+  assert.equal(spec.openapi, '3.1.0');
+  assert.deepEqual(spec['x-missing-backends'], []);
+  assert.equal((await gateway.inject('/docs')).statusCode, 200);
   // the console and the platform's own API are served through the gateway too
   const status = await gateway.inject('/api/platform/status');
   assert.equal(status.statusCode, 200, status.body);

@@ -1,12 +1,13 @@
 // The gateway of distributed mode: one entry that authenticates, throttles and routes /api/<service>/* to each service's process.
 import { randomBytes } from 'node:crypto';
-import { createHttpApp, MillraceError, perIp, type Authenticator, type Logger, type Throttle } from '@millrace/platform';
+import { createHttpApp, installDocs, MillraceError, perIp, type Authenticator, type Logger, type Throttle } from '@millrace/platform';
 import { createJwtAuthenticator, loadIdentityConfig } from '@millrace/identity';
 import type { FastifyInstance } from 'fastify';
 import { createBackends, type Backend, type BreakerOptions } from './backends.ts';
 import { backendUnavailable, backendUnknown } from './errors.ts';
 import { CONSOLE_CSP, serveConsole } from './console.ts';
 import { createGatewayMetrics } from './gateway-metrics.ts';
+import { mergedOpenApi } from './openapi-merge.ts';
 import { forward } from './proxy.ts';
 import { proxyUpgrades } from './ws-proxy.ts';
 
@@ -57,6 +58,9 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   });
   const metrics = createGatewayMetrics(backends);
   app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  // one API reference for all services: their documents merged
+  app.get('/openapi.json', mergedOpenApi(backends, { title: 'Millrace', version: '0.1.0' }));
+  installDocs(app, { specUrl: '/openapi.json' });
 
   const report = async () => {
     const entries = await Promise.all(

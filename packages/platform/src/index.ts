@@ -34,6 +34,7 @@ export { httpCodes, problemOf, validationError, type Problem, type FieldError, t
 export { sendProblem, toMillraceError } from './http/error-handler.ts';
 export { issueCsrfToken, verifyCsrfToken, CSRF_COOKIE, CSRF_HEADER } from './http/csrf.ts';
 export { openApiDocument, type OpenApiInfo } from './http/openapi.ts';
+export { installDocs } from './http/docs.ts';
 
 // realtime
 export { createRealtimeGateway, type RealtimeGateway, type RealtimeGatewayOptions } from './realtime/gateway.ts';
