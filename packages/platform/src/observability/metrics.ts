@@ -19,6 +19,7 @@ export interface Metrics {
   readonly realtimeReplayed: Counter;
   readonly realtimeDisconnects: Counter<'reason'>;
   readonly realtimeDeliveryLagSeconds: Histogram;
+  readonly realtimeSendQueuePeakBytes: Gauge;
 }
 
 /**
@@ -46,6 +47,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     realtimeMessagesSent: new Counter({ name: 'millrace_realtime_messages_sent_total', help: 'Events pushed to clients (live and replayed)', registers }),
     realtimeReplayed: new Counter({ name: 'millrace_realtime_replayed_total', help: 'Events replayed to resuming clients', registers }),
     realtimeDisconnects: new Counter({ name: 'millrace_realtime_disconnects_total', help: 'Connections closed by the gateway, by reason', labelNames: ['reason'], registers }),
+    realtimeSendQueuePeakBytes: new Gauge({ name: 'millrace_realtime_send_queue_peak_bytes', help: 'Largest send queue of one client seen since start (the slow-consumer limit bounds it)', registers }),
     realtimeDeliveryLagSeconds: new Histogram({ name: 'millrace_realtime_delivery_lag_seconds', help: 'From the event time to its push by the gateway', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers }),
   };
 }

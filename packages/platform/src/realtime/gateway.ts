@@ -117,6 +117,7 @@ export function createRealtimeGateway(options: RealtimeGatewayOptions): Realtime
 
   // ---- the log side: every record is kept in its partition's history, then pushed to live subscribers
 
+  let peakQueued = 0;
   /** Sockets written to during the current batch: corked, so a client's frames of one batch leave in one write. */
   const corked = new Set<{ uncork(): void }>();
 
@@ -191,6 +192,7 @@ export function createRealtimeGateway(options: RealtimeGatewayOptions): Realtime
       corked.add(socket);
     }
     ws.send(data, TEXT);
+    if (ws.bufferedAmount > peakQueued) metrics?.realtimeSendQueuePeakBytes.set((peakQueued = ws.bufferedAmount));
     if (ws.bufferedAmount > maxBuffered) drop(sub.conn, closeCodes.slowConsumer, 'slow consumer: send buffer full; reconnect and resume', 'slow-consumer');
     return true;
   }
