@@ -3,6 +3,8 @@ import type { ComponentType } from 'react';
 import type { User } from './auth/session.tsx';
 import { HealthPage } from './health/health-page.tsx';
 import { LiveEventsPage } from './live/live-events-page.tsx';
+import { ReviewPage } from './review/review-page.tsx';
+import { WalletPage } from './wallet/wallet-page.tsx';
 
 export interface RouteDef {
   /** Exact path, e.g. `/orders`. */
@@ -20,6 +22,8 @@ export interface RouteDef {
  */
 export const routes: readonly RouteDef[] = [
   { path: '/events', title: 'Live events', component: LiveEventsPage },
+  { path: '/wallet', title: 'Wallet', component: WalletPage },
+  { path: '/review', title: 'Fraud review', component: ReviewPage, roles: ['admin', 'operator'] },
   { path: '/health', title: 'Health', component: HealthPage },
 ];
 

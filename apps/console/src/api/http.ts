@@ -29,6 +29,8 @@ export interface RequestOptions {
   readonly method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly body?: unknown;
   readonly signal?: AbortSignal;
+  /** Extra request headers, e.g. `Idempotency-Key`. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -48,26 +50,29 @@ export async function apiText(path: string, options: RequestOptions = {}): Promi
 
 /** Like `api` but also returns JSON bodies of non-2xx answers that are not problems (e.g. /readyz's 503). */
 export async function apiStatus<T>(path: string, options: RequestOptions = {}): Promise<{ status: number; body: T }> {
-  const res = await fetch(path, init(options, 'application/json'));
+  const res = await request(path, options, 'application/json');
   const type = res.headers.get('content-type') ?? '';
   if (!type.includes('application/json')) throw await toError(res);
   return { status: res.status, body: (await res.json()) as T };
 }
 
 async function send(path: string, options: RequestOptions, accept: string): Promise<Response> {
-  let res: Response;
-  try {
-    res = await fetch(path, init(options, accept));
-  } catch (err) {
-    if ((err as Error).name === 'AbortError') throw err;
-    throw new ApiError(0, 'NETWORK', 'the server cannot be reached');
-  }
+  const res = await request(path, options, accept);
   if (!res.ok) throw await toError(res);
   return res;
 }
 
+async function request(path: string, options: RequestOptions, accept: string): Promise<Response> {
+  try {
+    return await fetch(path, init(options, accept));
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') throw err;
+    throw new ApiError(0, 'NETWORK', 'the server cannot be reached');
+  }
+}
+
 function init(options: RequestOptions, accept: string): RequestInit {
-  const headers: Record<string, string> = { accept };
+  const headers: Record<string, string> = { ...options.headers, accept };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   // the session authenticator checks this header against its CSRF cookie; a cross-site page can neither read
   // the cookie nor send the header, so sending it on every same-origin request is safe

@@ -1,6 +1,6 @@
-// The console's one realtime connection while signed in: follows every family channel the user may see into an EventLog.
+// The console's one realtime connection while signed in: follows every family channel the user may see into an EventLog; pages add their own channels on it.
 import { RealtimeClient } from '@millrace/platform/realtime-client';
-import { createContext, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { api, ApiError } from '../api/http.ts';
 import { useSession } from '../auth/session.tsx';
 import { EventLog, type LiveEvent, type LogSnapshot } from './event-log.ts';
@@ -31,8 +31,15 @@ export interface ConnectionState {
   readonly replayed: number;
 }
 
+/** Called with every event the shared family subscription of a topic receives. */
+export type TopicListener = (event: LiveEvent) => void;
+
 interface LiveValue {
   readonly log: EventLog;
+  /** The shared connection, for pages that follow one aggregate (`ledger:<id>`); null until opened. */
+  readonly client: RealtimeClient | null;
+  /** Listens to the events of a topic the console follows as a whole; returns the function that stops it. */
+  onTopicEvent(topic: string, listener: TopicListener): () => void;
   readonly connection: ConnectionState;
   readonly channels: readonly ChannelState[];
   /** Set when the channel list could not be loaded. */
@@ -50,10 +57,13 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   const [connection, setConnection] = useState<ConnectionState>(initial);
   const [channels, setChannels] = useState<readonly ChannelState[]>([]);
   const [channelsError, setChannelsError] = useState<string | null>(null);
+  const [client, setClient] = useState<RealtimeClient | null>(null);
+  const listeners = useMemo(() => new Map<string, Set<TopicListener>>(), []);
   const { expired } = session;
 
   useEffect(() => {
     const client = new RealtimeClient({ url: '/realtime' });
+    setClient(client);
     let dropped = false;
     let stopped = false;
     const subs: { unsubscribe(): void }[] = [];
@@ -91,6 +101,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
             client.subscribe(topic, {
               onEvent: (event: LiveEvent, meta: { channel: string; partition: number; position: string }) => {
                 log.add({ event, channel: meta.channel, topic, partition: meta.partition, position: meta.position, receivedAt: Date.now() });
+                for (const l of listeners.get(topic) ?? []) l(event);
               },
               onSubscribed: (info: { recovered: boolean; replayed: number }) => {
                 setChannel({ topic, status: 'subscribed', recovered: info.recovered, replayed: info.replayed });
@@ -113,10 +124,26 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       stopped = true;
       for (const s of subs) s.unsubscribe();
       client.close();
+      setClient(null);
     };
-  }, [log, expired]);
+  }, [log, listeners, expired]);
 
-  const value = useMemo(() => ({ log, connection, channels, channelsError }), [log, connection, channels, channelsError]);
+  const onTopicEvent = useCallback(
+    (topic: string, listener: TopicListener) => {
+      let set = listeners.get(topic);
+      if (!set) listeners.set(topic, (set = new Set()));
+      set.add(listener);
+      return () => {
+        set.delete(listener);
+      };
+    },
+    [listeners],
+  );
+
+  const value = useMemo(
+    () => ({ log, client, onTopicEvent, connection, channels, channelsError }),
+    [log, client, onTopicEvent, connection, channels, channelsError],
+  );
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }
 

@@ -43,6 +43,7 @@ export function gatewaySuite(target: GatewaySuiteTarget): void {
     let closeBus: () => Promise<void>;
     const topic = uniqueName('rt').replace('-', '');
     const adminTopic = `${topic}.audit`;
+    const slowTopic = `${topic}.slow`;
     const owners = new Map<string, string>(); // wallet key -> owner id
 
     before(async () => {
@@ -57,6 +58,8 @@ export function gatewaySuite(target: GatewaySuiteTarget): void {
         channels: [
           defineChannel({ topic, permission: or(hasRole('admin'), isOwner('ownerId')), load: async (key) => (owners.has(key) ? { ownerId: owners.get(key) } : undefined) }),
           defineChannel({ topic: adminTopic, permission: hasRole('admin') }),
+          // an object check that takes a while, for the unsubscribe-during-authorization race
+          defineChannel({ topic: slowTopic, permission: isOwner('ownerId'), load: async () => { await new Promise((r) => setTimeout(r, 200)); return { ownerId: 'gina' }; } }),
         ],
         ...extra,
       });
@@ -199,6 +202,24 @@ export function gatewaySuite(target: GatewaySuiteTarget): void {
         const a = await anon.next((m) => m.op === 'error' || m.op === 'subscribed');
         assert.equal(a.op === 'error' && a.status, 403);
         for (const c of [erin, root, anon]) c.close();
+      } finally {
+        await g.stop();
+      }
+    });
+
+    it('an unsubscribe that arrives while the subscription is being authorized cancels it', async () => {
+      const g = await startGateway();
+      try {
+        const gina = await connect(g.url, 'user.gina.customer');
+        gina.send({ op: 'subscribe', id: '1', channel: `${slowTopic}:k1` });
+        gina.send({ op: 'unsubscribe', id: '2', channel: `${slowTopic}:k1` });
+        await gina.next((m) => m.op === 'unsubscribed');
+        await new Promise((r) => setTimeout(r, 400)); // the check has finished by now
+        assert.equal((await g.metrics.realtimeSubscriptions.get()).values[0]?.value ?? 0, 0, 'nothing left subscribed');
+        await bus.produce([{ type: `${slowTopic}.changed`, topic: slowTopic, key: 'k1', data: { ownerId: 'gina' } }], { source: 'test' });
+        await new Promise((r) => setTimeout(r, 500));
+        assert.deepEqual(gina.pending().filter((m) => m.op === 'event' || m.op === 'subscribed'), []);
+        gina.close();
       } finally {
         await g.stop();
       }

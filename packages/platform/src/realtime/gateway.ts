@@ -76,6 +76,8 @@ interface Connection {
   readonly principal: Principal | null;
   readonly ctx: RequestContext;
   readonly subs: Map<string, Subscription>;
+  /** Subscriptions being authorized (an `unsubscribe` meanwhile cancels them). */
+  readonly pending: Map<string, { cancelled: boolean }>;
   alive: boolean;
   closed: boolean;
   tokens: number;
@@ -219,6 +221,7 @@ export function createRealtimeGateway(options: RealtimeGatewayOptions): Realtime
       principal,
       ctx: { principal, action: 'subscribe', ip: req.socket.remoteAddress ?? '', method: 'GET', headers: req.headers, get now() { return now(); } },
       subs: new Map(),
+      pending: new Map(),
       alive: true,
       closed: false,
       tokens: 50,
@@ -265,6 +268,8 @@ export function createRealtimeGateway(options: RealtimeGatewayOptions): Realtime
       case 'ping':
         return send(conn, { op: 'pong', id: msg.id });
       case 'unsubscribe': {
+        const pending = conn.pending.get(msg.channel);
+        if (pending) pending.cancelled = true;
         const sub = conn.subs.get(msg.channel);
         if (sub) {
           conn.subs.delete(msg.channel);
@@ -282,14 +287,22 @@ export function createRealtimeGateway(options: RealtimeGatewayOptions): Realtime
     const parsed = parseChannel(msg.channel);
     const channel = parsed && channels.get(parsed.topic);
     if (!parsed || !channel) return fail(404, 'MR_REALTIME_UNKNOWN_CHANNEL', `no channel ${msg.channel} (known: ${[...channels.keys()].join(', ')})`);
-    if (conn.subs.has(msg.channel)) return fail(409, 'MR_REALTIME_ALREADY_SUBSCRIBED', `already subscribed to ${msg.channel}`);
-    if (conn.subs.size >= maxSubscriptions) return fail(429, 'MR_REALTIME_TOO_MANY_SUBSCRIPTIONS', `at most ${maxSubscriptions} subscriptions per connection`);
+    if (conn.subs.has(msg.channel) || conn.pending.has(msg.channel)) return fail(409, 'MR_REALTIME_ALREADY_SUBSCRIBED', `already subscribed to ${msg.channel}`);
+    if (conn.subs.size + conn.pending.size >= maxSubscriptions) return fail(429, 'MR_REALTIME_TOO_MANY_SUBSCRIPTIONS', `at most ${maxSubscriptions} subscriptions per connection`);
     if (msg.positions && !Object.entries(msg.positions).every(([p, pos]) => /^\d{1,5}$/.test(p) && typeof pos === 'string' && isPosition(pos))) {
       return fail(400, 'MR_REALTIME_BAD_POSITIONS', 'positions: an object of partition -> position strings');
     }
-    const decision = await authorize(channel, parsed.key, conn.ctx);
+    const pending = { cancelled: false };
+    conn.pending.set(msg.channel, pending);
+    let decision: Awaited<ReturnType<typeof authorize>>;
+    try {
+      decision = await authorize(channel, parsed.key, conn.ctx);
+    } finally {
+      conn.pending.delete(msg.channel);
+    }
     if (!decision.allowed) return fail(403, 'MR_REALTIME_FORBIDDEN', decision.reason);
-    if (conn.closed || conn.subs.has(msg.channel)) return;
+    // closed, or unsubscribed while the check ran: that unsubscribe was already answered
+    if (conn.closed || pending.cancelled) return;
     const sub: Subscription = { conn, name: msg.channel, topic: parsed.topic, key: parsed.key, accepts: decision.accepts, cursors: new Map(), live: false };
     conn.subs.set(msg.channel, sub);
     index(sub);
