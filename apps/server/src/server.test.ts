@@ -31,7 +31,7 @@ test('health, readiness, metrics and the platform status answer', async () => {
     mode: 'embedded',
     database: { kind: 'pglite', path: `/tmp/millrace-server-test-${process.pid}/pglite` },
     eventLog: { driver: 'log' },
-    services: ['identity', 'ledger', 'wallet'],
+    services: ['identity', 'ledger', 'wallet', 'catalog', 'orders', 'payments', 'notifications'],
   });
   assert.ok(Date.parse(startedAt) <= Date.now());
 });

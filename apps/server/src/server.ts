@@ -4,6 +4,10 @@ import { codes, createHttpApp, MillraceError, perIp, type Contract, type Runtime
 import { contract as identityContract, createIdentity, loadIdentityConfig } from '@millrace/identity';
 import { contract as ledgerContract, createLedger } from '@millrace/ledger';
 import { contract as walletContract, createWallet } from '@millrace/wallet';
+import { contract as catalogContract, createCatalog } from '@millrace/catalog';
+import { contract as ordersContract, createOrders } from '@millrace/orders';
+import { contract as paymentsContract, createPayments, loadPaymentsConfig, simulatedProvider, sqlProviderRecords } from '@millrace/payments';
+import { contract as notificationsContract, createNotifications, loadNotificationsConfig } from '@millrace/notifications';
 import { CONSOLE_CSP, serveConsole } from './console.ts';
 import { mountRealtime, platformChannels } from './realtime.ts';
 
@@ -26,10 +30,12 @@ export interface PlatformStatus {
 }
 
 /** The services this server can mount. */
-export const SERVICES = ['identity', 'ledger', 'wallet'] as const;
+export const SERVICES = ['identity', 'ledger', 'wallet', 'catalog', 'orders', 'payments', 'notifications'] as const;
 
 /** Every service's published events: the runtime's registry decodes them (consumers, the realtime gateway). */
-export const CONTRACTS: readonly Contract[] = [identityContract, ledgerContract, walletContract];
+export const CONTRACTS: readonly Contract[] = [
+  identityContract, ledgerContract, walletContract, catalogContract, ordersContract, paymentsContract, notificationsContract,
+];
 
 /**
  * Builds the HTTP server for a runtime, with the services mounted.
@@ -44,6 +50,15 @@ export async function buildServer(rt: Runtime, options: ServerOptions) {
   // identity is always opened: its keys and sessions authenticate every service's requests
   const identity = await createIdentity({ db: rt.db, config: loadIdentityConfig(options.env), metrics: rt.metrics });
   const ledger = mounts('ledger') ? await createLedger({ db: rt.db, bus: rt.bus, onError: (err) => rt.log.error({ err }, 'ledger: identity subscription failed') }) : undefined;
+  // commerce: each service talks to the others through events only
+  const commerce = [
+    mounts('catalog') ? await createCatalog({ db: rt.db, bus: rt.bus, log: rt.log }) : undefined,
+    mounts('orders') ? await createOrders({ db: rt.db, bus: rt.bus, log: rt.log }) : undefined,
+    mounts('payments')
+      ? await createPayments({ db: rt.db, bus: rt.bus, log: rt.log, provider: simulatedProvider({ ...loadPaymentsConfig(options.env).simulated, records: await sqlProviderRecords(rt.db) }) })
+      : undefined,
+    mounts('notifications') ? await createNotifications({ db: rt.db, bus: rt.bus, log: rt.log, ...loadNotificationsConfig(options.env) }) : undefined,
+  ].filter((s) => s !== undefined);
   const csrfSecret = options.env.MILLRACE_CSRF_SECRET ?? randomBytes(32).toString('base64url');
   if (!options.env.MILLRACE_CSRF_SECRET) rt.log.warn('MILLRACE_CSRF_SECRET not set: using a random one (console CSRF tokens reset at restart)');
   const authenticators = [identity.authenticators.jwt, identity.authenticators.apiKey, identity.authenticators.session];
@@ -62,7 +77,12 @@ export async function buildServer(rt: Runtime, options: ServerOptions) {
     await app.register(createWallet({ ledger: ledger.ledger }).routes);
     app.addHook('onClose', () => ledger.close());
   }
-  await mountRealtime(app, rt, { authenticators, channels: [...platformChannels, ...(ledger?.channels ?? [])] });
+  for (const s of commerce) await app.register(s.routes);
+  await mountRealtime(app, rt, { authenticators, channels: [...platformChannels, ...(ledger?.channels ?? []), ...commerce.flatMap((s) => s.channels)] });
+  for (const s of commerce) await s.start();
+  app.addHook('onClose', async () => {
+    for (const s of [...commerce].reverse()) await s.close();
+  });
   const startedAt = new Date();
 
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -1,0 +1,156 @@
+// Orders' use cases: placement with idempotency keys, the saga's transitions, customer cancellation, shipping and delivery.
+import { createHash } from 'node:crypto';
+import { MillraceError, uuidv7, type Envelope, type Outbox, type Tx } from '@millrace/platform';
+import { CANCELLABLE, canMove, EVENT_OF, react, type OrderStatus } from './domain.ts';
+import { orderCodes } from './errors.ts';
+import { inNamespace } from './namespace.ts';
+import { history, idempotencyKeys, orderView, orders, stateOf, type OrderRow, type OrderView } from './store.ts';
+
+export interface OrderLineInput {
+  readonly productId: string;
+  readonly quantity: number;
+}
+
+export interface PlaceResult {
+  readonly order: OrderView;
+  /** True when the idempotency key was seen before: `order` is the answer given then. */
+  readonly replayed: boolean;
+}
+
+export interface OrdersOptions {
+  readonly outbox: Outbox;
+  readonly now: () => Date;
+  /** Topic namespace (see namespace.ts). Default none. */
+  readonly namespace?: string;
+}
+
+const requestHash = (lines: readonly OrderLineInput[]) =>
+  createHash('sha256').update(JSON.stringify(lines.map((l) => [l.productId, l.quantity]))).digest('hex');
+
+export class Orders {
+  readonly #o: OrdersOptions;
+
+  constructor(options: OrdersOptions) {
+    this.#o = options;
+  }
+
+  get outbox(): Outbox {
+    return this.#o.outbox;
+  }
+
+  /**
+   * Places an order (state `placed`, event `orders.order-placed`). With an idempotency key, the key, the order and
+   * the answer commit together: a retry (even concurrent) gets the first answer and creates nothing.
+   * @example await orders.place('cust-1', [{ productId, quantity: 2 }], 'key-123')
+   */
+  place(customerId: string, lines: readonly OrderLineInput[], idempotencyKey?: string, flow: 'events' | 'sync' = 'events'): Promise<PlaceResult> {
+    return this.#o.outbox.groupCommit(async (outer) => {
+      const tx = inNamespace(outer, this.#o.namespace ?? '');
+      const now = this.#o.now();
+      const id = uuidv7();
+      const row: OrderRow = {
+        id, customer_id: customerId, status: 'placed', lines: lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
+        priced_lines: null, amount: null, currency: null, payment_id: null, reason: null, detail: null,
+        stock_compensation: null, payment_compensation: null, flow, placed_at: now, updated_at: now, version: 1,
+      };
+      const view = orderView(row);
+      if (idempotencyKey !== undefined) {
+        const hash = requestHash(row.lines);
+        const claim = await idempotencyKeys.claim(tx.db, { customer_id: customerId, key: idempotencyKey, request_hash: hash, order_id: id, response: view, created_at: now });
+        if (!claim.claimed) {
+          if (claim.request_hash !== hash) {
+            throw new MillraceError('conflict', orderCodes.idempotencyKeyReused, 'this Idempotency-Key was used for a different request');
+          }
+          return { order: claim.response as OrderView, replayed: true };
+        }
+      }
+      await orders.insert(tx.db, row);
+      await history.add(tx.db, { order_id: id, status: 'placed', cause: 'customer', at: now });
+      if (flow === 'events') {
+        tx.publish({ type: 'orders.order-placed', key: id, data: { orderId: id, customerId, status: 'placed', lines: row.lines, placedAt: now.toISOString() } });
+      }
+      return { order: view, replayed: false };
+    });
+  }
+
+  /** Applies an inventory or payments event to its order (the saga's orchestration step), in the handler's transaction. */
+  async onSagaEvent(tx: Tx, event: Envelope): Promise<void> {
+    const orderId = (event.data as { orderId?: string }).orderId;
+    if (!orderId) return;
+    const row = await orders.byId(tx.db, orderId, true);
+    if (!row || row.flow !== 'events') return; // the synchronous variant drives its own orders
+    const step = react(stateOf(row), { type: event.type, data: event.data as Record<string, unknown> });
+    if (!step) return;
+    const patch: Record<string, unknown> = {};
+    if (step.patch?.amount !== undefined) patch.amount = step.patch.amount;
+    if (step.patch?.currency !== undefined) patch.currency = step.patch.currency;
+    if (step.patch?.pricedLines !== undefined) patch.priced_lines = JSON.stringify(step.patch.pricedLines);
+    if (step.patch?.paymentId !== undefined) patch.payment_id = step.patch.paymentId;
+    if (step.compensation?.stock) patch.stock_compensation = step.compensation.stock;
+    if (step.compensation?.payment) patch.payment_compensation = step.compensation.payment;
+    if (step.to) {
+      await this.transition(tx, row, step.to, event.type, { reason: step.reason, detail: step.detail, patch });
+    } else if (Object.keys(patch).length > 0) {
+      await orders.update(tx.db, row.id, { ...patch, updated_at: this.#o.now() });
+    }
+  }
+
+  /** Customer (own orders) or staff cancellation, allowed until the order ships. */
+  async cancel(orderId: string, by: { id: string; staff: boolean }, detail = 'cancelled by the customer'): Promise<OrderView> {
+    return this.#o.outbox.transaction(async (tx) => {
+      const row = await this.#load(tx, orderId, by);
+      if (!CANCELLABLE.includes(row.status)) {
+        throw new MillraceError('conflict', orderCodes.notCancellable, `an order that is ${row.status} can no longer be cancelled`);
+      }
+      return this.transition(tx, row, 'cancelled', by.staff ? 'operator' : 'customer', { reason: by.staff ? 'operator' : 'customer', detail, by: by.id });
+    });
+  }
+
+  /** Operator: confirmed -> shipped (the shipping step, kept simple: a carrier and a tracking number). */
+  async ship(orderId: string, by: string, shipment: { carrier: string; trackingNumber: string }): Promise<OrderView> {
+    return this.#o.outbox.transaction(async (tx) => this.transition(tx, await this.#load(tx, orderId, { id: by, staff: true }), 'shipped', 'operator', { shipment }));
+  }
+
+  async deliver(orderId: string, by: string): Promise<OrderView> {
+    return this.#o.outbox.transaction(async (tx) => this.transition(tx, await this.#load(tx, orderId, { id: by, staff: true }), 'delivered', 'operator', {}));
+  }
+
+  async #load(tx: Tx, orderId: string, by: { id: string; staff: boolean }): Promise<OrderRow> {
+    const row = await orders.byId(tx.db, orderId, true);
+    if (!row || (!by.staff && row.customer_id !== by.id)) throw new MillraceError('not-found', orderCodes.notFound, 'no such order');
+    return row;
+  }
+
+  /** Moves an order, records its history, publishes its event (events flow only). Throws on a move the machine forbids. */
+  async transition(
+    outer: Tx, row: OrderRow, to: OrderStatus, cause: string,
+    o: { reason?: string | undefined; detail?: string | undefined; by?: string; patch?: Record<string, unknown>; shipment?: { carrier: string; trackingNumber: string } },
+  ): Promise<OrderView> {
+    const tx = inNamespace(outer, this.#o.namespace ?? '');
+    if (!canMove(row.status, to)) throw new MillraceError('conflict', orderCodes.badTransition, `an order that is ${row.status} cannot become ${to}`);
+    const now = this.#o.now();
+    const patch = { ...o.patch, status: to, updated_at: now, ...(o.reason ? { reason: o.reason, detail: o.detail ?? null } : {}) };
+    const next = await orders.update(tx.db, row.id, patch);
+    await history.add(tx.db, { order_id: row.id, status: to, cause, reason: o.reason ?? null, at: now });
+    if (row.flow === 'events') tx.publish({ type: EVENT_OF[to], key: row.id, data: eventData(row, next, o) });
+    return orderView(next);
+  }
+}
+
+function eventData(before: OrderRow, after: OrderRow, o: { reason?: string | undefined; detail?: string | undefined; by?: string; shipment?: { carrier: string; trackingNumber: string } }) {
+  const base = { orderId: after.id, customerId: after.customer_id, status: after.status };
+  switch (after.status) {
+    case 'reserved':
+      return { ...base, lines: after.priced_lines ?? [], amount: Number(after.amount), currency: after.currency! };
+    case 'paid':
+      return { ...base, paymentId: after.payment_id!, amount: Number(after.amount), currency: after.currency! };
+    case 'shipped':
+      return { ...base, carrier: o.shipment!.carrier, trackingNumber: o.shipment!.trackingNumber };
+    case 'rejected':
+      return { ...base, reason: o.reason!, detail: o.detail ?? '', previousStatus: before.status };
+    case 'cancelled':
+      return { ...base, reason: o.reason!, detail: o.detail ?? '', previousStatus: before.status, by: o.by ?? 'system' };
+    default:
+      return base;
+  }
+}
