@@ -7,6 +7,7 @@ import { chromium } from 'playwright-core';
 import {
   EventRegistry, Outbox, allowAny, createLogDriver, createMetrics, createRealtimeGateway, defineChannel, migratePlatform, openDatabase, silentLogger, sql,
 } from '@millrace/platform';
+import { freshPostgres } from '@millrace/platform/testing';
 import { machine, median, percentile, progress, round, table, writeResult } from './lib/stats.ts';
 
 interface Options {
@@ -100,45 +101,49 @@ export async function run(args: string[]): Promise<void> {
   await browser.close();
   progress(`  push p50 ${median(ui)} ms p99 ${percentile(ui, 99)} ms; polling p50 ${median(pollDelays)} ms p99 ${percentile(pollDelays, 99)} ms`);
 
-  // ---- 2. fan-out: N clients (another process) on one channel, events at a steady rate
-  const steps: Array<{ clients: number; events_per_s: number; msgs_per_s: number; p50_ms: number; p99_ms: number; connected: number }> = [];
-  for (const clients of o.clientSteps) {
-    const eventsPerSecond = Math.max(10, Math.round(100_000 / clients));
-    progress(`  fan-out: ${clients} clients, ${eventsPerSecond} events/s for ${o.fanoutSeconds} s`);
-    const child = fork(new URL('./realtime-clients.ts', import.meta.url).pathname, [`ws://${base}/realtime`, String(clients), String(o.fanoutSeconds)], { execArgv: ['--import', 'tsx'] });
-    const [ready] = (await once(child, 'message')) as [{ open: number; failed: number }];
-    await new Promise((r) => setTimeout(r, 1000)); // subscriptions settle
-    child.send({ kind: 'go' });
-    const done = once(child, 'message') as Promise<[{ perSecond: number; p50: number; p99: number }]>;
-    const stopAt = Date.now() + o.fanoutSeconds * 1000 + 500;
-    let n = 0;
-    // ticks of 100 ms (10 events/s is one event per tick); the batch rounds up only where the rate needs it
-    const perTick = eventsPerSecond / 10;
-    let owed = 0;
-    while (Date.now() < stopAt) {
-      const tick = Date.now();
-      owed += perTick;
-      const batch = Math.floor(owed);
-      owed -= batch;
-      if (batch > 0) await bus.produce(Array.from({ length: batch }, () => ({ type: 'bench.item-added', key: `k${n % 10}`, data: { t: Date.now(), n: n++ } })), { source: 'bench' });
-      const wait = 100 - (Date.now() - tick);
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    }
-    const sentPerSecond = n / (o.fanoutSeconds + 0.5);
-    const [result] = await done;
-    steps.push({ clients, events_per_s: round(sentPerSecond, 1), msgs_per_s: Math.round(result.perSecond), p50_ms: result.p50, p99_ms: result.p99, connected: ready.open });
-    progress(`    ${ready.open} connected; ${Math.round(result.perSecond)} msgs/s delivered; p50 ${result.p50} ms p99 ${result.p99} ms`);
-    await new Promise((r) => setTimeout(r, 1500)); // the child's sockets close
-  }
+  // ---- 2. fan-out: the gateway alone on a log over PostgreSQL; events written by another process (as services
+  // would), N clients in a third process, all on the same cores
   await gateway.close();
   await app.close();
   await bus.close();
   await db.close();
+  const pgdb = await freshPostgres('mr_bench_rt');
+  const fanDb = await openDatabase({ url: pgdb.url });
+  await migratePlatform(fanDb);
+  const fanBus = createLogDriver({ db: fanDb, registry: new EventRegistry([]), log });
+  const fanGateway = createRealtimeGateway({ bus: fanBus, log, metrics: createMetrics(), channels: [defineChannel({ topic: 'bench', permission: allowAny })], maxConnections: 30_000 });
+  await fanGateway.start();
+  const fanApp = Fastify();
+  fanGateway.attach(fanApp.server);
+  await fanApp.listen({ port: 0, host: '127.0.0.1' });
+  const fanBase = `127.0.0.1:${(fanApp.server.address() as AddressInfo).port}`;
+  const steps: Array<{ clients: number; events_per_s: number; msgs_per_s: number; p50_ms: number; p99_ms: number; connected: number }> = [];
+  for (const clients of o.clientSteps) {
+    const eventsPerSecond = Math.max(10, Math.round(100_000 / clients));
+    progress(`  fan-out: ${clients} clients, ${eventsPerSecond} events/s for ${o.fanoutSeconds} s`);
+    const child = fork(new URL('./realtime-clients.ts', import.meta.url).pathname, [`ws://${fanBase}/realtime`, String(clients), String(o.fanoutSeconds)], { execArgv: ['--import', 'tsx'] });
+    const [ready] = (await once(child, 'message')) as [{ open: number; failed: number }];
+    await new Promise((r) => setTimeout(r, 1000)); // subscriptions settle
+    const producer = fork(new URL('./realtime-producer.ts', import.meta.url).pathname, [pgdb.url, String(eventsPerSecond), String(o.fanoutSeconds + 0.5)], { execArgv: ['--import', 'tsx'] });
+    const produced = once(producer, 'message') as Promise<[{ sent: number }]>;
+    child.send({ kind: 'go' });
+    const [result] = (await once(child, 'message')) as [{ perSecond: number; p50: number; p99: number }];
+    const [{ sent }] = await produced;
+    const sentPerSecond = sent / (o.fanoutSeconds + 0.5);
+    steps.push({ clients, events_per_s: round(sentPerSecond, 1), msgs_per_s: Math.round(result.perSecond), p50_ms: result.p50, p99_ms: result.p99, connected: ready.open });
+    progress(`    ${ready.open} connected; ${round(sentPerSecond, 1)} events/s written; ${Math.round(result.perSecond)} msgs/s delivered; p50 ${result.p50} ms p99 ${result.p99} ms`);
+    await new Promise((r) => setTimeout(r, 1500)); // the child's sockets close
+  }
+  await fanGateway.close();
+  await fanApp.close();
+  await fanBus.close();
+  await fanDb.close();
+  await pgdb.drop();
 
   const good = steps.filter((s) => s.p99_ms < 100 && s.connected === s.clients);
   const result = {
     machine: machine(),
-    mode: 'embedded (PGlite, outbox as the log), gateway in the same process; fan-out clients in a second process on the same 2 cores',
+    mode: 'commit to browser: embedded (PGlite, outbox as the log), writer and gateway in one process; fan-out: gateway on the log over PostgreSQL, events written by a second process, clients in a third, all on the same 2 cores',
     samples: o.samples,
     rate_per_s: o.ratePerSecond,
     ui_sync_p50_ms: median(ui),
