@@ -20,6 +20,10 @@ export interface BankOptions {
   readonly open: () => Promise<Database>;
   readonly kafka?: string;
   readonly kills: number;
+  /** Extra faults: called at each kill round (before the ledger process is killed), e.g. kill -9 a Kafka broker. */
+  readonly duringRound?: (round: number) => Promise<void>;
+  /** Before the last stop, wait until the outbox relay has sent every event to Kafka (none stuck after the faults). */
+  readonly relayDrains?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -100,6 +104,7 @@ export function bankSuite(name: string, options: () => Promise<BankOptions>): vo
       for (let k = 0; k < o.kills; k++) {
         const mark = acked.size;
         while (acked.size < mark + 60) await sleep(20);
+        await o.duringRound?.(k);
         const delayMs = 50 + Math.floor(Math.random() * 400);
         await sleep(delayMs);
         await life.kill();
@@ -111,6 +116,22 @@ export function bankSuite(name: string, options: () => Promise<BankOptions>): vo
       while (acked.size < mark + 60) await sleep(20);
       stopping = true;
       await Promise.all(workers);
+      if (o.relayDrains) {
+        const probe = await o.open();
+        try {
+          const deadline = Date.now() + 90_000;
+          for (;;) {
+            const { rows } = await sql<{ n: string }>`
+              select count(*)::text as n from millrace.outbox o
+              where (o.txid, o.id) > coalesce((select (c.txid, c.id) from millrace.cursors c where c.name = 'relay:kafka'), ('0'::xid8, 0::bigint))`.execute(probe.kysely);
+            if (rows[0]!.n === '0') break;
+            if (Date.now() > deadline) assert.fail(`${rows[0]!.n} ledger events still not relayed to Kafka 90 s after the faults`);
+            await sleep(250);
+          }
+        } finally {
+          await probe.close();
+        }
+      }
       await life.stop();
       life = undefined;
 

@@ -89,7 +89,7 @@ export async function orderRoutes(app: FastifyInstance, deps: OrderRouteDeps): P
     const last = rows.at(-1);
     return {
       items: rows.map(orderView),
-      next: rows.length === q.limit && last ? `/api/orders/orders?${new URLSearchParams({ ...(q.status ? { status: q.status } : {}), limit: String(q.limit), cursor: encodeCursor(last.placed_at.toISOString(), last.id) })}` : null,
+      next: rows.length === q.limit && last ? `/api/orders/orders?${new URLSearchParams({ ...(q.status ? { status: q.status } : {}), ...(q.customerId ? { customerId: q.customerId } : {}), limit: String(q.limit), cursor: encodeCursor(last.placed_at.toISOString(), last.id) })}` : null,
     };
   });
 

@@ -3,7 +3,10 @@ import type { ComponentType } from 'react';
 import type { User } from './auth/session.tsx';
 import { HealthPage } from './health/health-page.tsx';
 import { LiveEventsPage } from './live/live-events-page.tsx';
+import { OperationsPage } from './operations/operations-page.tsx';
+import { OrdersPage } from './orders/orders-page.tsx';
 import { ReviewPage } from './review/review-page.tsx';
+import { ShopPage } from './shop/shop-page.tsx';
 import { WalletPage } from './wallet/wallet-page.tsx';
 
 export interface RouteDef {
@@ -23,7 +26,10 @@ export interface RouteDef {
 export const routes: readonly RouteDef[] = [
   { path: '/events', title: 'Live events', component: LiveEventsPage },
   { path: '/wallet', title: 'Wallet', component: WalletPage },
+  { path: '/shop', title: 'Shop', component: ShopPage },
+  { path: '/orders', title: 'My orders', component: OrdersPage },
   { path: '/review', title: 'Fraud review', component: ReviewPage, roles: ['admin', 'operator'] },
+  { path: '/operations', title: 'Operations', component: OperationsPage, roles: ['admin', 'operator'] },
   { path: '/health', title: 'Health', component: HealthPage },
 ];
 

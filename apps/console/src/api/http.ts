@@ -49,11 +49,11 @@ export async function apiText(path: string, options: RequestOptions = {}): Promi
 }
 
 /** Like `api` but also returns JSON bodies of non-2xx answers that are not problems (e.g. /readyz's 503). */
-export async function apiStatus<T>(path: string, options: RequestOptions = {}): Promise<{ status: number; body: T }> {
+export async function apiStatus<T>(path: string, options: RequestOptions = {}): Promise<{ status: number; body: T; headers: Headers }> {
   const res = await request(path, options, 'application/json');
   const type = res.headers.get('content-type') ?? '';
   if (!type.includes('application/json')) throw await toError(res);
-  return { status: res.status, body: (await res.json()) as T };
+  return { status: res.status, body: (await res.json()) as T, headers: res.headers };
 }
 
 async function send(path: string, options: RequestOptions, accept: string): Promise<Response> {

@@ -1,6 +1,7 @@
 // Deposit, withdraw or send money from one account: one form, a fresh Idempotency-Key per submit, the outcome and its live status.
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/http.ts';
+import { newIdempotencyKey } from '../api/idempotency-key.ts';
 import { formatMoney, parseAmount } from './money.ts';
 import { shortId } from '../ui/short-id.ts';
 import { move, type Movement, type MovementOutcome, type WalletAccount } from './wallet-api.ts';
@@ -30,10 +31,6 @@ type Shown =
   | { readonly kind: 'outcome'; readonly outcome: MovementOutcome; readonly amount: string; readonly action: Action }
   | { readonly kind: 'error'; readonly detail: string; readonly retry: boolean };
 
-/** 128 random bits as hex; `crypto.getRandomValues` also works on plain-http pages, unlike `randomUUID`. */
-export function newIdempotencyKey(): string {
-  return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 interface MoveMoneyProps {
   readonly account: WalletAccount;

@@ -25,7 +25,7 @@ export interface KafkaDriverOptions {
   /** Run the outbox relay in this process. Default true. */
   readonly relay?: boolean;
   readonly relayBatch?: number;
-  /** Partitions and replication of topics this driver creates. Defaults 3 and 1. */
+  /** Partitions and replication of topics this driver creates. Default: the brokers' `num.partitions` and `default.replication.factor`. */
   readonly partitions?: number;
   readonly replicationFactor?: number;
   /** Messages buffered per consumer before the fetch stream pauses. Default 5000. */
@@ -56,7 +56,12 @@ export function createKafkaDriver(options: KafkaDriverOptions): EventBus {
     const missing = topics.filter((t) => !knownTopics.has(t));
     if (missing.length === 0) return;
     try {
-      await admin.createTopics({ topics: missing, partitions: options.partitions ?? 3, replicas: options.replicationFactor ?? 1 });
+      // unset: the cluster's own defaults (num.partitions, default.replication.factor), so a 3-node cluster gets RF 3
+      await admin.createTopics({
+        topics: missing,
+        ...(options.partitions ? { partitions: options.partitions } : {}),
+        ...(options.replicationFactor ? { replicas: options.replicationFactor } : {}),
+      });
     } catch (err) {
       if (!/already exists|TOPIC_ALREADY_EXISTS/i.test(kafkaErrorText(err))) throw err;
     }
