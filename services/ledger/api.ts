@@ -25,6 +25,7 @@ const bodies = {
   review: z.object({ note: z.string().trim().min(1).max(1000) }).strict(),
   rule: z.object({ params: z.record(z.string(), z.number()).optional(), enabled: z.boolean().optional() }).strict(),
   params: z.object({ id: z.string().min(1).max(200) }),
+  reviewPage: z.object({ limit: z.coerce.number().int().min(1).max(200).default(100), cursor: z.string().max(500).optional() }),
   open: z.object({ ownerId: z.string().min(1).max(200), currency: z.string().regex(/^[A-Z]{3}$/) }).strict(),
   ids: z.object({ ids: z.string().min(1).max(20_000).refine((v) => v.split(',').length <= 200, 'at most 200 ids') }),
   owner: z.object({ ownerId: z.string().min(1).max(200) }),
@@ -150,7 +151,20 @@ export async function ledgerRoutes(app: FastifyInstance, deps: LedgerRouteDeps):
   // the fraud analyst's queue: held transfers, oldest first, with the rule versions that fired
   app.get('/api/ledger/reviews', async (req) => {
     requireRole(req, ...STAFF);
-    return { items: wire(await ledger.held()) };
+    const q = parse(bodies.reviewPage, req.query);
+    let after: { createdAt: string; id: string } | undefined;
+    if (q.cursor) {
+      try {
+        const [createdAt, id] = JSON.parse(Buffer.from(q.cursor, 'base64url').toString()) as [string, string];
+        if (typeof createdAt !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(createdAt))) throw new Error('shape');
+        after = { createdAt, id };
+      } catch {
+        throw new MillraceError('validation', ledgerCodes.badCursor, 'cursor: not a cursor this API handed out');
+      }
+    }
+    const page = await ledger.held(q.limit, after);
+    const next = page.last ? `/api/ledger/reviews?${new URLSearchParams({ limit: String(q.limit), cursor: Buffer.from(JSON.stringify([page.last.createdAt, page.last.id])).toString('base64url') })}` : null;
+    return { items: wire(page.items), next };
   });
 
   for (const decision of ['approve', 'reject'] as const) {

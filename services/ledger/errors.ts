@@ -11,6 +11,7 @@ export const ledgerCodes = {
   notHeld: 'LEDGER_TRANSFER_NOT_HELD',
   versionConflict: 'LEDGER_VERSION_CONFLICT',
   unauthenticated: 'LEDGER_AUTHENTICATION_REQUIRED',
+  badCursor: 'LEDGER_BAD_CURSOR',
   forbidden: 'LEDGER_FORBIDDEN',
   unknownRule: 'LEDGER_UNKNOWN_FRAUD_RULE',
 } as const;

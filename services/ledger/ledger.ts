@@ -148,15 +148,20 @@ export class Ledger implements LedgerClient {
     });
   }
 
-  async held(limit = 100): Promise<HeldTransfer[]> {
-    const { rows } = await sql<{ id: string; owner_id: string; rules: string; decided_at: Date }>`
-      select t.id, d.owner_id, d.rules::text, d.decided_at from ledger.transfers t join ledger.fraud_decisions d on d.transfer_id = t.id
-      where t.status = 'held' order by t.created_at, t.id limit ${limit}`.execute(this.#db.kysely);
+  /** Held transfers, oldest first, a page at a time: `after` is the previous page's last `(createdAt, id)`. */
+  async held(limit = 100, after?: { createdAt: string; id: string }): Promise<{ items: HeldTransfer[]; last?: { createdAt: string; id: string } }> {
+    const from = after ? sql`and (t.created_at, t.id) > (${after.createdAt}::timestamptz, ${after.id})` : sql``;
+    const { rows } = await sql<{ id: string; owner_id: string; rules: string; decided_at: Date; created_at: string }>`
+      select t.id, d.owner_id, d.rules::text, d.decided_at, to_char(t.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at
+      from ledger.transfers t join ledger.fraud_decisions d on d.transfer_id = t.id
+      where t.status = 'held' ${from} order by t.created_at, t.id limit ${limit}`.execute(this.#db.kysely);
     const byId = new Map((await transfers.byIds(this.#db.kysely, rows.map((r) => r.id))).map((t) => [t.id, t]));
-    return rows.map((r) => {
+    const items = rows.map((r) => {
       const t = byId.get(r.id)!;
       return { transfer: { ...pick(t), replayed: false }, ownerId: r.owner_id, rules: JSON.parse(r.rules) as FiredRule[], heldAt: new Date(r.decided_at) };
     });
+    const lastRow = rows[rows.length - 1];
+    return { items, ...(rows.length === limit && lastRow ? { last: { createdAt: lastRow.created_at, id: lastRow.id } } : {}) };
   }
 
   async reviews(transferId: string): Promise<ReviewRecord[]> {

@@ -76,6 +76,16 @@ export function reviewSuite(name: string, url: () => Promise<string | undefined>
       const items = list.json().items as Array<{ transfer: { id: string; amount: string; debitAccountId: string }; rules: Array<{ rule: string; version: number; reason: string }> }>;
       assert.ok(items.length >= 4);
       assert.ok(items.every((i) => i.rules.length > 0 && i.rules.every((r) => r.version === 1 && r.reason.length > 0)));
+      // paged: two at a time, the pages together are the whole queue, in order, none twice
+      const paged: string[] = [];
+      for (let url: string | null = '/api/ledger/reviews?limit=2'; url; ) {
+        const page = await h.app.inject({ method: 'GET', url, headers: as('ana', 'operator') });
+        assert.equal(page.statusCode, 200, page.body);
+        paged.push(...(page.json().items as Array<{ transfer: { id: string } }>).map((i) => i.transfer.id));
+        url = page.json().next as string | null;
+      }
+      assert.deepEqual(paged, items.map((i) => i.transfer.id));
+      assert.equal((await h.app.inject({ method: 'GET', url: '/api/ledger/reviews?cursor=bogus', headers: as('ana', 'operator') })).statusCode, 400);
       assert.equal((await h.app.inject({ method: 'GET', url: '/api/ledger/reviews', headers: as('mallory') })).statusCode, 403);
       assert.equal((await h.app.inject({ method: 'GET', url: '/api/ledger/reviews' })).statusCode, 401);
 
