@@ -78,11 +78,13 @@ export function reviewSuite(name: string, url: () => Promise<string | undefined>
       assert.ok(items.every((i) => i.rules.length > 0 && i.rules.every((r) => r.version === 1 && r.reason.length > 0)));
       // paged: two at a time, the pages together are the whole queue, in order, none twice
       const paged: string[] = [];
-      for (let url: string | null = '/api/ledger/reviews?limit=2'; url; ) {
-        const page = await h.app.inject({ method: 'GET', url, headers: as('ana', 'operator') });
-        assert.equal(page.statusCode, 200, page.body);
-        paged.push(...(page.json().items as Array<{ transfer: { id: string } }>).map((i) => i.transfer.id));
-        url = page.json().next as string | null;
+      let url: string | null = '/api/ledger/reviews?limit=2';
+      while (url) {
+        const res: { statusCode: number; body: string; json(): unknown } = await h.app.inject({ method: 'GET', url, headers: as('ana', 'operator') });
+        assert.equal(res.statusCode, 200, res.body);
+        const body = res.json() as { items: Array<{ transfer: { id: string } }>; next: string | null };
+        paged.push(...body.items.map((i) => i.transfer.id));
+        url = body.next;
       }
       assert.deepEqual(paged, items.map((i) => i.transfer.id));
       assert.equal((await h.app.inject({ method: 'GET', url: '/api/ledger/reviews?cursor=bogus', headers: as('ana', 'operator') })).statusCode, 400);
