@@ -1,14 +1,17 @@
 // The commerce services (catalog, orders, payments, notifications) on one HTTP app and one event bus: the embedded
 // composition used by the commerce tests and `npm run bench -- commerce` (apps/server mounts the same pieces).
 import {
-  createEventBus, createHttpApp, createLogDriver, EventRegistry, migratePlatform, MillraceError, openDatabase, platformContract, silentLogger,
-  type Authenticator, type Channel, type Database, type EventBus, type Logger,
+  createEventBus, createHttpApp, createLogDriver, EventRegistry, migratePlatform, openDatabase, platformContract, silentLogger,
+  type Channel, type Database, type EventBus, type Logger,
 } from '@millrace/platform';
+import { as, testAuthenticator } from '@millrace/platform/testing';
 import type { FastifyInstance } from 'fastify';
 import { contract as catalogContract, createCatalog, type CatalogService } from '@millrace/catalog';
 import { contract as ordersContract, createOrders, type OrdersService } from '@millrace/orders';
 import { contract as notificationsContract, createNotifications, type NotificationsService, type NotificationsServiceOptions } from '@millrace/notifications';
 import { contract as paymentsContract, createPayments, simulatedProvider, type PaymentProvider, type PaymentsService } from '@millrace/payments';
+
+export { as, testAuthenticator };
 
 export { simulatedProvider, sqlProviderRecords, type SimulatedProvider } from '@millrace/payments';
 
@@ -19,21 +22,7 @@ export function commerceRegistry(): EventRegistry {
   return new EventRegistry([...COMMERCE_CONTRACTS]);
 }
 
-/**
- * `Authorization: Test <userId>[:<role>,<role>]`: a stand-in for identity's tokens in tests and benchmarks.
- * @example headers: as('alice') or as('ops', 'operator')
- */
-export const testAuthenticator: Authenticator = {
-  async authenticate(req) {
-    const h = req.headers.authorization;
-    if (typeof h !== 'string' || !h.startsWith('Test ')) return null;
-    const [id, roles] = h.slice(5).split(':');
-    if (!id) throw new MillraceError('unauthenticated', 'TEST_BAD_CREDENTIALS', 'bad test credentials');
-    return { kind: 'user', id, roles: (roles ?? 'customer').split(','), scopes: [] };
-  },
-};
 
-export const as = (user: string, roles = 'customer') => ({ authorization: `Test ${user}:${roles}` });
 
 export interface CommerceOptions {
   readonly db: Database;

@@ -1,6 +1,5 @@
 // Catalog wiring: schema, outbox, inventory, the order-saga subscription, the expiry sweeper, routes and live channels.
-import { authenticated, defineChannel, EventRegistry, Outbox, type Channel, type Database, type EventBus, type Logger, type Subscription, type SubscriptionHandle } from '@millrace/platform';
-import type { FastifyInstance } from 'fastify';
+import { authenticated, defineChannel, EventRegistry, Outbox, serviceLifecycle, type Database, type EventBus, type Logger, type Service } from '@millrace/platform';
 import { catalogRoutes } from './api.ts';
 import { contract } from './contract.ts';
 import { reservationHandler } from './handlers.ts';
@@ -25,17 +24,10 @@ export interface CatalogOptions {
   readonly namespace?: string;
 }
 
-export interface CatalogService {
+/** Channels: `inventory` (every stock movement with levels) and `catalog` (product changes), for any signed-in user. */
+export interface CatalogService extends Service {
   readonly inventory: Inventory;
   readonly outbox: Outbox;
-  /** Fastify plugin with the routes: `await app.register(catalog.routes)`. */
-  routes(app: FastifyInstance): Promise<void>;
-  readonly subscriptions: readonly Subscription[];
-  /** `inventory` (every stock movement with levels) and `catalog` (product changes), for any signed-in user. */
-  readonly channels: readonly Channel[];
-  /** Subscribes (stable group names) and starts the expiry sweeper. */
-  start(): Promise<void>;
-  close(): Promise<void>;
 }
 
 /**
@@ -48,7 +40,6 @@ export async function createCatalog(options: CatalogOptions): Promise<CatalogSer
   const outbox = new Outbox(options.db, { source: contract.source, registry: new EventRegistry([contract]), now });
   const inventory = new Inventory({ now, reservationTtlMs: options.reservationTtlMs ?? 15 * 60_000, namespace: options.namespace ?? '' });
   const subscriptions = [reservationHandler(inventory, options.namespace)];
-  const handles: SubscriptionHandle[] = [];
   let timer: NodeJS.Timeout | undefined;
   let sweeping: Promise<unknown> = Promise.resolve();
   return {
@@ -58,20 +49,20 @@ export async function createCatalog(options: CatalogOptions): Promise<CatalogSer
       defineChannel({ topic: 'catalog', permission: authenticated }),
     ],
     routes: (app) => catalogRoutes(app, { outbox, inventory, now }),
-    async start() {
-      for (const s of subscriptions) handles.push(await options.bus.subscribe(s));
-      const sweepMs = options.sweepMs ?? 1_000;
-      if (sweepMs > 0) {
+    // the sweeper releases expired reservations
+    ...serviceLifecycle(options.bus, subscriptions, {
+      start() {
+        const sweepMs = options.sweepMs ?? 1_000;
+        if (sweepMs <= 0) return;
         timer = setInterval(() => {
           sweeping = outbox.transaction((tx) => inventory.expireDue(tx)).catch((err) => options.log?.warn({ err }, 'reservation sweep failed'));
         }, sweepMs);
         timer.unref();
-      }
-    },
-    async close() {
-      if (timer) clearInterval(timer);
-      await sweeping;
-      await Promise.all(handles.splice(0).map((h) => h.close()));
-    },
+      },
+      async close() {
+        if (timer) clearInterval(timer);
+        await sweeping;
+      },
+    }),
   };
 }

@@ -1,9 +1,13 @@
 // Test harness: a Fastify app with identity's routes, a stand-in problem+json error handler and a controllable clock.
 import { MillraceError, migratePlatform, openDatabase, type Database } from '@millrace/platform';
+import { testClock, type TestClock } from '@millrace/platform/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
+
 import { identityConfig, type IdentityConfig } from './config.ts';
 import { createIdentity, type Identity } from './index.ts';
 import type { PasswordHasher } from './passwords.ts';
+
+export { testClock, type TestClock };
 
 const STATUS: Record<string, number> = {
   validation: 400, unauthenticated: 401, forbidden: 403, 'not-found': 404, conflict: 409, throttled: 429, unavailable: 503,
@@ -23,15 +27,6 @@ export function installProblemHandler(app: FastifyInstance): void {
   });
 }
 
-export interface TestClock {
-  now(): Date;
-  advance(seconds: number): void;
-}
-
-export function testClock(start = '2026-01-01T00:00:00Z'): TestClock {
-  let t = Date.parse(start);
-  return { now: () => new Date(t), advance: (s) => void (t += s * 1000) };
-}
 
 export interface Harness {
   readonly app: FastifyInstance;

@@ -1,33 +1,13 @@
 // Test harness: the ledger on PGlite (or PostgreSQL), a controllable clock, and an HTTP app with a header authenticator.
-import { createHttpApp, migratePlatform, MillraceError, openDatabase, type Authenticator, type Database, type EventBus } from '@millrace/platform';
+import { createHttpApp, migratePlatform, openDatabase, type Database, type EventBus } from '@millrace/platform';
+import { as, testAuthenticator, testClock, type TestClock } from '@millrace/platform/testing';
 import type { FastifyInstance } from 'fastify';
 import { createLedger, type LedgerService } from './index.ts';
 
-export interface TestClock {
-  now(): Date;
-  advance(seconds: number): void;
-}
+export { as, testAuthenticator, testClock, type TestClock };
 
-export function testClock(start = '2026-01-01T00:00:00Z'): TestClock {
-  let t = Date.parse(start);
-  return { now: () => new Date(t), advance: (s) => void (t += s * 1000) };
-}
 
-/**
- * `Authorization: Test <userId>[:<role>,<role>]`: a stand-in for identity's JWTs in tests.
- * @example headers: { authorization: 'Test alice:customer' }
- */
-export const testAuthenticator: Authenticator = {
-  async authenticate(req) {
-    const h = req.headers.authorization;
-    if (typeof h !== 'string' || !h.startsWith('Test ')) return null;
-    const [id, roles] = h.slice(5).split(':');
-    if (!id) throw new MillraceError('unauthenticated', 'TEST_BAD_CREDENTIALS', 'bad test credentials');
-    return { kind: 'user', id, roles: (roles ?? 'customer').split(','), scopes: [] };
-  },
-};
 
-export const as = (user: string, roles = 'customer') => ({ authorization: `Test ${user}:${roles}` });
 
 export interface LedgerHarness {
   readonly db: Database;

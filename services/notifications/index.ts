@@ -1,6 +1,5 @@
 // Notifications wiring: schema, outbox, channels (in-app always; e-mail when SMTP is configured; webhooks), worker, routes.
-import { defineChannel, EventRegistry, isOwner, Outbox, type Channel, type Database, type EventBus, type Logger, type Subscription, type SubscriptionHandle } from '@millrace/platform';
-import type { FastifyInstance } from 'fastify';
+import { defineChannel, EventRegistry, isOwner, Outbox, serviceLifecycle, type Database, type EventBus, type Logger, type Service } from '@millrace/platform';
 import { notificationRoutes } from './api.ts';
 import { emailSender, webhookSender, type Sender, type SmtpOptions } from './channels.ts';
 import { contract } from './contract.ts';
@@ -31,15 +30,10 @@ export interface NotificationsServiceOptions {
   readonly namespace?: string;
 }
 
-export interface NotificationsService {
+/** Channel: `notifications`, each customer follows their own messages (family or `notifications:<customerId>`). */
+export interface NotificationsService extends Service {
   readonly notifications: Notifications;
   readonly outbox: Outbox;
-  routes(app: FastifyInstance): Promise<void>;
-  readonly subscriptions: readonly Subscription[];
-  /** `notifications`: each customer follows their own messages (family or `notifications:<customerId>`). */
-  readonly channels: readonly Channel[];
-  start(): Promise<void>;
-  close(): Promise<void>;
 }
 
 /** @example const n = await createNotifications({ db: rt.db, bus: rt.bus, smtp: { url, from } }) */
@@ -55,19 +49,17 @@ export async function createNotifications(options: NotificationsServiceOptions):
     ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
   });
   const subscriptions = [orderEventsHandler(notifications, options.namespace)];
-  const handles: SubscriptionHandle[] = [];
   return {
     notifications, outbox, subscriptions,
     channels: [defineChannel({ topic: topicIn(options.namespace ?? '', 'notifications'), permission: isOwner('customerId'), load: async (key) => ({ customerId: key }) })],
     routes: (app) => notificationRoutes(app, { db: options.db.kysely, now }),
-    async start() {
-      for (const s of subscriptions) handles.push(await options.bus.subscribe(s));
-      notifications.start();
-    },
-    async close() {
-      await notifications.stop();
-      await Promise.all(handles.splice(0).map((h) => h.close()));
-      smtp?.close();
-    },
+    // the delivery worker
+    ...serviceLifecycle(options.bus, subscriptions, {
+      start: () => notifications.start(),
+      async close() {
+        await notifications.stop();
+        smtp?.close();
+      },
+    }),
   };
 }

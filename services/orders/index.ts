@@ -1,6 +1,5 @@
 // Orders wiring: schema, outbox, the saga subscription, the optional synchronous variant, routes and live channels.
-import { defineChannel, EventRegistry, hasRole, isOwner, or, Outbox, type Channel, type Database, type EventBus, type Logger, type Subscription, type SubscriptionHandle } from '@millrace/platform';
-import type { FastifyInstance } from 'fastify';
+import { defineChannel, EventRegistry, hasRole, isOwner, or, Outbox, serviceLifecycle, type Database, type EventBus, type Logger, type Service } from '@millrace/platform';
 import { orderRoutes } from './api.ts';
 import { contract } from './contract.ts';
 import { sagaHandler } from './handlers.ts';
@@ -29,15 +28,10 @@ export interface OrdersServiceOptions {
   readonly namespace?: string;
 }
 
-export interface OrdersService {
+/** Channel: `orders` (staff: all; a customer: own orders only, family or `orders:<orderId>`). */
+export interface OrdersService extends Service {
   readonly orders: Orders;
   readonly outbox: Outbox;
-  routes(app: FastifyInstance): Promise<void>;
-  readonly subscriptions: readonly Subscription[];
-  /** `orders` (staff: all; a customer: own orders only, family or `orders:<orderId>`). */
-  readonly channels: readonly Channel[];
-  start(): Promise<void>;
-  close(): Promise<void>;
 }
 
 /**
@@ -50,7 +44,6 @@ export async function createOrders(options: OrdersServiceOptions): Promise<Order
   const orders = new Orders({ outbox, now, namespace: options.namespace ?? '' });
   const syncFlow = options.sync ? new SyncFlow(orders, { ...options.sync, log: options.log }) : undefined;
   const subscriptions = [sagaHandler(orders, options.namespace)];
-  const handles: SubscriptionHandle[] = [];
   return {
     orders, outbox, subscriptions,
     channels: [
@@ -64,11 +57,6 @@ export async function createOrders(options: OrdersServiceOptions): Promise<Order
       }),
     ],
     routes: (app) => orderRoutes(app, { orders, db: options.db.kysely, syncFlow, defaultFlow: options.defaultFlow ?? 'events', now }),
-    async start() {
-      for (const s of subscriptions) handles.push(await options.bus.subscribe(s));
-    },
-    async close() {
-      await Promise.all(handles.splice(0).map((h) => h.close()));
-    },
+    ...serviceLifecycle(options.bus, subscriptions),
   };
 }

@@ -1,6 +1,5 @@
 // Payments wiring: schema, outbox, the provider (simulated by default), the charging worker, the saga subscription, routes, channels.
-import { defineChannel, EventRegistry, hasRole, Outbox, type Channel, type Database, type EventBus, type Logger, type Subscription, type SubscriptionHandle } from '@millrace/platform';
-import type { FastifyInstance } from 'fastify';
+import { defineChannel, EventRegistry, hasRole, Outbox, serviceLifecycle, type Database, type EventBus, type Logger, type Service } from '@millrace/platform';
 import { paymentRoutes } from './api.ts';
 import { contract } from './contract.ts';
 import { orderPaymentsHandler } from './handlers.ts';
@@ -31,16 +30,11 @@ export interface PaymentsServiceOptions extends Partial<Pick<PaymentsOptions, 'm
   readonly namespace?: string;
 }
 
-export interface PaymentsService {
+/** Channel: `payments`, staff only. */
+export interface PaymentsService extends Service {
   readonly payments: Payments;
   readonly provider: PaymentProvider;
   readonly outbox: Outbox;
-  routes(app: FastifyInstance): Promise<void>;
-  readonly subscriptions: readonly Subscription[];
-  /** `payments`: staff only. */
-  readonly channels: readonly Channel[];
-  start(): Promise<void>;
-  close(): Promise<void>;
 }
 
 /**
@@ -60,18 +54,14 @@ export async function createPayments(options: PaymentsServiceOptions): Promise<P
     ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
   });
   const subscriptions = [orderPaymentsHandler(payments, options.namespace)];
-  const handles: SubscriptionHandle[] = [];
   return {
     payments, provider, outbox, subscriptions,
     channels: [defineChannel({ topic: topicIn(options.namespace ?? '', 'payments'), permission: hasRole('admin', 'operator') })],
     routes: (app) => paymentRoutes(app, { payments, db: options.db.kysely }),
-    async start() {
-      for (const s of subscriptions) handles.push(await options.bus.subscribe(s));
-      if (options.worker ?? true) payments.start();
-    },
-    async close() {
-      await payments.stop();
-      await Promise.all(handles.splice(0).map((h) => h.close()));
-    },
+    // the charging worker
+    ...serviceLifecycle(options.bus, subscriptions, {
+      start: () => void ((options.worker ?? true) && payments.start()),
+      close: () => payments.stop(),
+    }),
   };
 }

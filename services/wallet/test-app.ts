@@ -4,23 +4,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createHttpApp, MillraceError, type Authenticator } from '@millrace/platform';
+import { createHttpApp } from '@millrace/platform';
+import { testAuthenticator } from '@millrace/platform/testing';
 import type { FastifyInstance } from 'fastify';
 import { createWallet } from './index.ts';
 import { httpLedgerClient } from './ledger-http.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
-/** `Authorization: Test <userId>[:<roles>]`, a stand-in for identity's tokens. */
-const testAuthenticator: Authenticator = {
-  async authenticate(req) {
-    const h = req.headers.authorization;
-    if (typeof h !== 'string' || !h.startsWith('Test ')) return null;
-    const [id, roles] = h.slice(5).split(':');
-    if (!id) throw new MillraceError('unauthenticated', 'TEST_BAD_CREDENTIALS', 'bad test credentials');
-    return { kind: 'user', id, roles: (roles ?? 'customer').split(','), scopes: [] };
-  },
-};
 
 export const as = (user: string) => ({ authorization: `Test ${user}:customer` });
 

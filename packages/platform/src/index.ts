@@ -17,6 +17,7 @@ export { checkCompatibility, type CompatibilityIssue } from './events/schema-com
 export { createLogger, silentLogger, type Logger } from './observability/logger.ts';
 export { createMetrics, type Metrics } from './observability/metrics.ts';
 export { createRuntime, type Runtime } from './runtime.ts';
+export { serviceLifecycle, type Service } from './service.ts';
 
 // http
 export type { Principal, Authenticator, AuthRequest } from './http/principal.ts';

@@ -2,6 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import pg from 'pg';
+import { MillraceError } from '../errors.ts';
+import type { Authenticator } from '../http/principal.ts';
 
 export const PG_ADMIN_URL = process.env.MILLRACE_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -72,3 +74,33 @@ export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
 
 /** The sample `widgets` resource's schema and table, shared by the HTTP tests and the HTTP benchmark. */
 export { widgetSchema, createWidgetsTable } from '../http/widgets.fixture.ts';
+
+/**
+ * `Authorization: Test <userId>[:<role,role>]`, a stand-in for identity's tokens in service tests (never mounted
+ * by the server). Without roles the caller is a customer.
+ * @example await app.inject({ url: '/api/orders/orders', headers: as('alice') })
+ */
+export const testAuthenticator: Authenticator = {
+  async authenticate(req) {
+    const h = req.headers.authorization;
+    if (typeof h !== 'string' || !h.startsWith('Test ')) return null;
+    const [id, roles] = h.slice(5).split(':');
+    if (!id) throw new MillraceError('unauthenticated', 'TEST_BAD_CREDENTIALS', 'bad test credentials');
+    return { kind: 'user', id, roles: (roles ?? 'customer').split(','), scopes: [] };
+  },
+};
+
+/** Headers for `testAuthenticator`. @example as('ops', 'operator') */
+export const as = (user: string, roles = 'customer') => ({ authorization: `Test ${user}:${roles}` });
+
+/** A clock tests move by hand, for code that takes `now: () => Date`. */
+export interface TestClock {
+  now(): Date;
+  advance(seconds: number): void;
+}
+
+/** @example const clock = testClock(); const x = create({ now: clock.now }); clock.advance(60) */
+export function testClock(start = '2026-01-01T00:00:00Z'): TestClock {
+  let t = Date.parse(start);
+  return { now: () => new Date(t), advance: (s) => void (t += s * 1000) };
+}
