@@ -1,10 +1,13 @@
 // Ledger's HTTP resources under /api/ledger: operator transfers (pending, FX), the fraud analyst's review queue, rules, chain verification and replay.
-import { MillraceError, type Principal } from '@millrace/platform';
+import { encodeCursor, MillraceError, readCursor, type Principal } from '@millrace/platform';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SYSTEM_ROLES, TRANSFER_KINDS } from './contract.ts';
 import { ledgerCodes } from './errors.ts';
 import type { Ledger } from './ledger.ts';
+
+/** What the analyst queue's cursor orders by. */
+const REVIEW_KEYS = 'created_at,id';
 
 export interface LedgerRouteDeps {
   readonly ledger: Ledger;
@@ -154,16 +157,12 @@ export async function ledgerRoutes(app: FastifyInstance, deps: LedgerRouteDeps):
     const q = parse(bodies.reviewPage, req.query);
     let after: { createdAt: string; id: string } | undefined;
     if (q.cursor) {
-      try {
-        const [createdAt, id] = JSON.parse(Buffer.from(q.cursor, 'base64url').toString()) as [string, string];
-        if (typeof createdAt !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(createdAt))) throw new Error('shape');
-        after = { createdAt, id };
-      } catch {
-        throw new MillraceError('validation', ledgerCodes.badCursor, 'cursor: not a cursor this API handed out');
-      }
+      const [createdAt, id] = readCursor(q.cursor, REVIEW_KEYS, 2) ?? [];
+      if (!createdAt || !id || Number.isNaN(Date.parse(createdAt))) throw new MillraceError('validation', ledgerCodes.badCursor, 'cursor: not a cursor this API handed out');
+      after = { createdAt, id };
     }
     const page = await ledger.held(q.limit, after);
-    const next = page.last ? `/api/ledger/reviews?${new URLSearchParams({ limit: String(q.limit), cursor: Buffer.from(JSON.stringify([page.last.createdAt, page.last.id])).toString('base64url') })}` : null;
+    const next = page.last ? `/api/ledger/reviews?${new URLSearchParams({ limit: String(q.limit), cursor: encodeCursor(REVIEW_KEYS, [page.last.createdAt, page.last.id]) })}` : null;
     return { items: wire(page.items), next };
   });
 

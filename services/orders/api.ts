@@ -1,5 +1,5 @@
 // Orders' HTTP resources under /api/orders: placement (Idempotency-Key), my orders, cancellation, shipping, operations views.
-import { MillraceError, sql, type Principal } from '@millrace/platform';
+import { encodeCursor, MillraceError, readCursor, sql, type Principal } from '@millrace/platform';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ORDER_STATUSES } from './contract.ts';
@@ -54,16 +54,12 @@ function staff(req: FastifyRequest): Principal {
   return p;
 }
 
-const encodeCursor = (at: string, id: string) => Buffer.from(JSON.stringify([at, id])).toString('base64url');
+const ORDER_KEYS = 'placed_at,id';
 function decodeCursor(c: string): { at: Date; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(c, 'base64url').toString()) as [string, string];
-    const d = new Date(at);
-    if (Number.isNaN(d.getTime()) || typeof id !== 'string') throw new Error('bad');
-    return { at: d, id };
-  } catch {
-    throw new MillraceError('validation', orderCodes.validation, 'cursor: invalid');
-  }
+  const [at, id] = readCursor(c, ORDER_KEYS, 2) ?? [];
+  const d = new Date(at ?? '');
+  if (Number.isNaN(d.getTime()) || !id) throw new MillraceError('validation', orderCodes.validation, 'cursor: invalid');
+  return { at: d, id };
 }
 
 /** Registers the orders routes. */
@@ -89,7 +85,7 @@ export async function orderRoutes(app: FastifyInstance, deps: OrderRouteDeps): P
     const last = rows.at(-1);
     return {
       items: rows.map(orderView),
-      next: rows.length === q.limit && last ? `/api/orders/orders?${new URLSearchParams({ ...(q.status ? { status: q.status } : {}), ...(q.customerId ? { customerId: q.customerId } : {}), limit: String(q.limit), cursor: encodeCursor(last.placed_at.toISOString(), last.id) })}` : null,
+      next: rows.length === q.limit && last ? `/api/orders/orders?${new URLSearchParams({ ...(q.status ? { status: q.status } : {}), ...(q.customerId ? { customerId: q.customerId } : {}), limit: String(q.limit), cursor: encodeCursor(ORDER_KEYS, [last.placed_at.toISOString(), last.id]) })}` : null,
     };
   });
 

@@ -1,6 +1,7 @@
 // Pure wallet decisions: idempotency keys become ledger transfer ids, statement cursors, what a ledger result means to a customer.
 import { createHash } from 'node:crypto';
 import type { TransferResult } from '@millrace/ledger/contract';
+import { encodeCursor as encodeKeyset, readCursor } from '@millrace/platform';
 import { walletCodes } from './errors.ts';
 
 /** Printable ASCII without spaces, 1-200 characters (Stripe's and the IETF draft's shape). */
@@ -16,12 +17,12 @@ export function transferIdFor(ownerId: string, key: string): string {
 }
 
 export function encodeCursor(seq: bigint): string {
-  return Buffer.from(`s:${seq}`).toString('base64url');
+  return encodeKeyset('seq', [seq.toString()]);
 }
 
 export function decodeCursor(cursor: string): bigint | null {
-  const m = /^s:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  return m ? BigInt(m[1]!) : null;
+  const [seq] = readCursor(cursor, 'seq', 1) ?? [];
+  return seq && /^\d{1,19}$/.test(seq) ? BigInt(seq) : null;
 }
 
 export type Outcome =

@@ -1,4 +1,5 @@
 // Browser test harness: a real Millrace server in-process (embedded, PGlite in a temp dir, port 0) and headless Chromium.
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,4 +123,27 @@ function ensureBuilt(): void {
 function files(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(join(dir, d.name)) : [join(dir, d.name)]));
+}
+
+/** An access token for direct API calls, as a script or another device of the same user would hold. */
+export async function accessToken(server: ConsoleServer, email: string): Promise<string> {
+  const r = await fetch(`${server.url}/api/identity/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  assert.equal(r.status, 200);
+  return ((await r.json()) as { accessToken: string }).accessToken;
+}
+
+/** A JSON API call with a bearer token. */
+export async function apiCall(
+  server: ConsoleServer, method: string, path: string, bearer: string, body?: unknown, headers: Record<string, string> = {},
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const r = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
 }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { eventually, launchBrowser, openPage, PASSWORD, register, signIn, startServer, type ConsoleServer } from './harness.ts';
+import { accessToken, apiCall, eventually, launchBrowser, openPage, register, signIn, startServer, type ConsoleServer } from './harness.ts';
 
 let server: ConsoleServer;
 let browser: Browser;
@@ -19,24 +19,8 @@ after(async () => {
   await server?.close();
 });
 
-async function token(email: string): Promise<string> {
-  const r = await fetch(`${server.url}/api/identity/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: PASSWORD }),
-  });
-  assert.equal(r.status, 200);
-  return ((await r.json()) as { accessToken: string }).accessToken;
-}
-
-async function call(method: string, path: string, bearer: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const r = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
-}
+const token = (email: string) => accessToken(server, email);
+const call = (method: string, path: string, bearer: string, body?: unknown, headers?: Record<string, string>) => apiCall(server, method, path, bearer, body, headers);
 
 /** An admin creates a product with stock through the catalog API; returns its id. */
 async function product(sku: string, name: string, price: number, onHand: number): Promise<string> {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { eventually, launchBrowser, openPage, PASSWORD, register, signIn, startServer, type ConsoleServer } from './harness.ts';
+import { accessToken, apiCall, eventually, launchBrowser, openPage, register, signIn, startServer, type ConsoleServer } from './harness.ts';
 
 let server: ConsoleServer;
 let browser: Browser;
@@ -18,25 +18,8 @@ after(async () => {
   await server?.close();
 });
 
-/** An access token for direct API calls, as a script or another device of the same user would hold. */
-async function token(email: string): Promise<string> {
-  const r = await fetch(`${server.url}/api/identity/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: PASSWORD }),
-  });
-  assert.equal(r.status, 200);
-  return ((await r.json()) as { accessToken: string }).accessToken;
-}
-
-async function call(method: string, path: string, bearer: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
-  const r = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
-}
+const token = (email: string) => accessToken(server, email);
+const call = (method: string, path: string, bearer: string, body?: unknown, headers?: Record<string, string>) => apiCall(server, method, path, bearer, body, headers);
 
 /** Opens the wallet through the navigation and an EUR account through the form; returns the account id once it is live. */
 async function openWallet(page: Page): Promise<string> {

@@ -29,6 +29,7 @@ export { allowAny, authenticated, hasRole, hasScope, isOwner, and, or, not, type
 export { perIp, perPrincipal, anonymousPerIp, perAction, memoryRateStore, parseRate, type Throttle, type ThrottleDecision, type RateStore, type ThrottleOptions } from './http/throttling.ts';
 export { redisRateStore } from './http/redis-rate-store.ts';
 export { LoginGuard, memoryLoginGuardStore, redisLoginGuardStore, type LoginGuardOptions, type LoginGuardStore, type LockPolicy } from './http/login-guard.ts';
+export { encodeCursor, readCursor } from './http/pagination.ts';
 export { cursorPagination, limitOffsetPagination, type Paginator, type PageSizeOptions } from './http/pagination.ts';
 export type { FilterSpec, Lookup } from './http/filters.ts';
 export { httpCodes, problemOf, validationError, type Problem, type FieldError, type ProblemDetails } from './http/problem.ts';

@@ -116,22 +116,33 @@ export function limitOffsetPagination(options: PageSizeOptions & { maxOffset?: n
   });
 }
 
+/**
+ * An opaque keyset cursor: the last row's ordering values, tagged with what they order by (a cursor made for
+ * another ordering or list does not decode).
+ * @example encodeCursor('placed_at,id', [row.placedAt, row.id])
+ */
 export function encodeCursor(ordering: string, values: readonly string[]): string {
   return Buffer.from(JSON.stringify({ o: ordering, v: values })).toString('base64url');
 }
 
-function decodeCursor(raw: unknown, ordering: string, n: number): string[] {
-  const bad = () => queryError('cursor', 'invalid or expired cursor; start from the first page', httpCodes.cursorInvalid);
-  if (typeof raw !== 'string' || raw.length > 2048) throw bad();
+/** The `n` values of a cursor `encodeCursor(ordering, ...)` made, or undefined for anything else. */
+export function readCursor(raw: unknown, ordering: string, n: number): string[] | undefined {
+  if (typeof raw !== 'string' || raw.length > 2048) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
   } catch {
-    throw bad();
+    return undefined;
   }
   const c = parsed as { o?: unknown; v?: unknown };
-  if (c?.o !== ordering || !Array.isArray(c.v) || c.v.length !== n || !c.v.every((x) => typeof x === 'string')) throw bad();
+  if (c?.o !== ordering || !Array.isArray(c.v) || c.v.length !== n || !c.v.every((x) => typeof x === 'string')) return undefined;
   return c.v as string[];
+}
+
+function decodeCursor(raw: unknown, ordering: string, n: number): string[] {
+  const values = readCursor(raw, ordering, n);
+  if (!values) throw queryError('cursor', 'invalid or expired cursor; start from the first page', httpCodes.cursorInvalid);
+  return values;
 }
 
 // After (v0, v1, ...) in the given order. All keys in one direction: a row comparison, one index range.
