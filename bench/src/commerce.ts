@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { createRealtimeGateway, silentLogger, sql, type RealtimeGateway } from '@millrace/platform';
 import { freshPostgres } from '@millrace/platform/testing';
 import { simulatedProvider } from '@millrace/payments';
-import { as, createCommerce, kafkaInfra, testAuthenticator, type Commerce } from './commerce-stack.ts';
+import { as, createCommerce, kafkaInfra, testAuthenticator, type Commerce } from '../../apps/server/src/commerce/stack.ts';
 import { ensureKafka, machine, percentile, progress, round, table, writeResult } from './lib/stats.ts';
 
 interface Options {

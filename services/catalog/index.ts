@@ -1,10 +1,9 @@
 // Catalog wiring: schema, outbox, inventory, the order-saga subscription, the expiry sweeper, routes and live channels.
-import { authenticated, defineChannel, EventRegistry, Outbox, serviceLifecycle, type Database, type EventBus, type Logger, type Service } from '@millrace/platform';
+import { topicIn, authenticated, defineChannel, EventRegistry, Outbox, serviceLifecycle, type Database, type EventBus, type Logger, type Service } from '@millrace/platform';
 import { catalogRoutes } from './api.ts';
 import { contract } from './contract.ts';
 import { reservationHandler } from './handlers.ts';
 import { Inventory } from './inventory.ts';
-import { topicIn } from './namespace.ts';
 import { migrateCatalog } from './store.ts';
 
 export { contract } from './contract.ts';

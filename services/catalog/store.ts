@@ -59,20 +59,37 @@ export const products = {
     const r = (await ex.selectFrom('catalog.products').select(['id', 'sku', 'price', 'currency', 'on_hand', 'reserved', 'low_stock_threshold']).where('id', '=', id).executeTakeFirst()) as ProductRow | undefined;
     return r && toStock(r);
   },
-  async setStock(ex: Executor, p: ProductStock, now: Date): Promise<void> {
-    await ex.updateTable('catalog.products').set({ on_hand: p.onHand, reserved: p.reserved, updated_at: now }).where('id', '=', p.id).execute();
+  /** Writes the stock of each product in one statement. */
+  async setStockMany(ex: Executor, stock: readonly ProductStock[], now: Date): Promise<void> {
+    if (stock.length === 0) return;
+    await sql`
+      update catalog.products p set on_hand = v.on_hand, reserved = v.reserved, updated_at = ${now}
+      from unnest(${stock.map((s) => s.id)}::text[], ${stock.map((s) => s.onHand)}::int[], ${stock.map((s) => s.reserved)}::int[]) as v(id, on_hand, reserved)
+      where p.id = v.id`.execute(ex);
   },
 };
 
 export const reservations = {
-  byOrder: (ex: Executor, orderId: string, forUpdate = false) => {
-    const q = ex.selectFrom('catalog.reservations').selectAll().where('order_id', '=', orderId);
-    return (forUpdate ? q.forUpdate() : q).executeTakeFirst() as Promise<ReservationRow | undefined>;
+  byOrder: (ex: Executor, orderId: string) =>
+    ex.selectFrom('catalog.reservations').selectAll().where('order_id', '=', orderId).executeTakeFirst() as Promise<ReservationRow | undefined>,
+  /** The reservations of these orders, locked in order id order. */
+  lockMany: async (ex: Executor, orderIds: readonly string[]) => {
+    if (orderIds.length === 0) return [];
+    return (await ex.selectFrom('catalog.reservations').selectAll().where('order_id', 'in', [...new Set(orderIds)]).orderBy('order_id').forUpdate().execute()) as ReservationRow[];
   },
-  insert: (ex: Executor, row: Omit<ReservationRow, 'release_reason' | 'updated_at' | 'amount' | 'lines'> & { amount: number; lines: PricedLine[] }) =>
-    ex.insertInto('catalog.reservations').values({ ...row, lines: JSON.stringify(row.lines), updated_at: row.created_at }).execute(),
-  setStatus: (ex: Executor, orderId: string, status: ReservationStatus, now: Date, reason: string | null = null) =>
-    ex.updateTable('catalog.reservations').set({ status, updated_at: now, ...(reason ? { release_reason: reason } : {}) }).where('order_id', '=', orderId).execute(),
+  insertMany: async (ex: Executor, rows: readonly ReservationRow[]) => {
+    if (rows.length === 0) return;
+    await ex.insertInto('catalog.reservations').values(rows.map((r) => ({ ...r, lines: JSON.stringify(r.lines) }))).execute();
+  },
+  /** Writes each reservation's status, reason and update time in one statement. */
+  setStatusMany: async (ex: Executor, rows: readonly ReservationRow[]) => {
+    if (rows.length === 0) return;
+    await sql`
+      update catalog.reservations r set status = v.status, release_reason = v.release_reason, updated_at = v.updated_at
+      from unnest(${rows.map((r) => r.order_id)}::text[], ${rows.map((r) => r.status)}::text[], ${rows.map((r) => r.release_reason)}::text[],
+                  ${rows.map((r) => r.updated_at.toISOString())}::timestamptz[]) as v(order_id, status, release_reason, updated_at)
+      where r.order_id = v.order_id`.execute(ex);
+  },
   /** Held reservations past their expiry, locked and skipped by other sweepers. */
   expired: async (ex: Executor, now: Date, limit: number) => {
     const { rows } = await sql<{ order_id: string }>`

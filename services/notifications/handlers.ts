@@ -1,6 +1,5 @@
 // Notifications' reactions: every order (and shipment) event a customer hears about becomes a message.
-import type { Subscription } from '@millrace/platform';
-import { topicIn } from './namespace.ts';
+import { topicIn, type Subscription } from '@millrace/platform';
 import type { Notifications } from './notifications.ts';
 
 export const ORDER_EVENTS_GROUP = 'notifications.order-events';

@@ -1,10 +1,9 @@
 // Notifications wiring: schema, outbox, channels (in-app always; e-mail when SMTP is configured; webhooks), worker, routes.
-import { defineChannel, EventRegistry, isOwner, Outbox, serviceLifecycle, type Database, type EventBus, type Logger, type Service } from '@millrace/platform';
+import { topicIn, defineChannel, EventRegistry, isOwner, Outbox, serviceLifecycle, type Database, type EventBus, type Logger, type Service } from '@millrace/platform';
 import { notificationRoutes } from './api.ts';
 import { emailSender, webhookSender, type Sender, type SmtpOptions } from './channels.ts';
 import { contract } from './contract.ts';
 import { orderEventsHandler } from './handlers.ts';
-import { topicIn } from './namespace.ts';
 import { Notifications } from './notifications.ts';
 import { migrateNotifications } from './store.ts';
 

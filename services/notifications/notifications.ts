@@ -1,8 +1,7 @@
 // Notifications' use cases: a message per order event (in-app at once, e-mail and webhooks queued), and the delivery worker.
-import { uuidv7, type Envelope, type Logger, type Outbox, type Tx } from '@millrace/platform';
+import { inNamespace, uuidv7, type Envelope, type Logger, type Outbox, type Tx } from '@millrace/platform';
 import type { Message, Sender } from './channels.ts';
 import { messageFor, retryDelayMs } from './domain.ts';
-import { inNamespace } from './namespace.ts';
 import { store, type DeliveryRow } from './store.ts';
 
 export interface NotificationsOptions {

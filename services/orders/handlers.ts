@@ -1,6 +1,5 @@
 // Orders' reactions: the saga orchestrator consumes inventory and payments outcomes and moves each order on.
-import type { Subscription } from '@millrace/platform';
-import { topicIn } from './namespace.ts';
+import { topicIn, type Subscription } from '@millrace/platform';
 import type { Orders } from './orders.ts';
 
 export const SAGA_GROUP = 'orders.saga';
@@ -11,6 +10,6 @@ export function sagaHandler(orders: Orders, namespace = ''): Subscription {
     group: namespace ? `${namespace}.${SAGA_GROUP}` : SAGA_GROUP,
     topics: [topicIn(namespace, 'inventory'), topicIn(namespace, 'payments')],
     source: 'orders',
-    handle: (event, { tx }) => orders.onSagaEvent(tx, event),
+    handleBatch: (events, { tx }) => orders.onSagaEvents(tx, events),
   };
 }

@@ -1,12 +1,11 @@
 // Orders wiring: schema, outbox, the saga subscription, the optional synchronous variant, routes and live channels.
-import { defineChannel, EventRegistry, hasRole, isOwner, or, Outbox, serviceLifecycle, type Database, type EventBus, type Logger, type Service } from '@millrace/platform';
+import { topicIn, defineChannel, EventRegistry, hasRole, isOwner, or, Outbox, serviceLifecycle, type Database, type EventBus, type Logger, type Service } from '@millrace/platform';
 import { orderRoutes } from './api.ts';
 import { contract } from './contract.ts';
 import { sagaHandler } from './handlers.ts';
 import { Orders } from './orders.ts';
 import { orders as store } from './store.ts';
 import { migrateOrders } from './store.ts';
-import { topicIn } from './namespace.ts';
 import { SyncFlow, type SyncFlowOptions } from './sync-flow.ts';
 
 export { contract } from './contract.ts';

@@ -1,10 +1,9 @@
 // Orders' use cases: placement with idempotency keys, the saga's transitions, customer cancellation, shipping and delivery.
 import { createHash } from 'node:crypto';
-import { MillraceError, uuidv7, type Envelope, type Outbox, type Tx } from '@millrace/platform';
+import { inNamespace, MillraceError, uuidv7, type Envelope, type Outbox, type Tx } from '@millrace/platform';
 import { CANCELLABLE, canMove, EVENT_OF, react, type OrderStatus } from './domain.ts';
 import { orderCodes } from './errors.ts';
-import { inNamespace } from './namespace.ts';
-import { history, idempotencyKeys, orderView, orders, stateOf, type OrderRow, type OrderView } from './store.ts';
+import { history, idempotencyKeys, orderView, orders, stateOf, type HistoryRow, type OrderRow, type OrderView } from './store.ts';
 
 export interface OrderLineInput {
   readonly productId: string;
@@ -20,7 +19,7 @@ export interface PlaceResult {
 export interface OrdersOptions {
   readonly outbox: Outbox;
   readonly now: () => Date;
-  /** Topic namespace (see namespace.ts). Default none. */
+  /** Topic namespace (the platform's `topicIn` / `inNamespace`). Default none. */
   readonly namespace?: string;
 }
 
@@ -65,7 +64,7 @@ export class Orders {
         }
       }
       await orders.insert(tx.db, row);
-      await history.add(tx.db, { order_id: id, status: 'placed', cause: 'customer', at: now });
+      await history.addMany(tx.db, [{ order_id: id, status: 'placed', cause: 'customer', reason: null, at: now }]);
       if (flow === 'events') {
         tx.publish({ type: 'orders.order-placed', key: id, data: { orderId: id, customerId, status: 'placed', lines: row.lines, placedAt: now.toISOString() } });
       }
@@ -73,26 +72,38 @@ export class Orders {
     });
   }
 
-  /** Applies an inventory or payments event to its order (the saga's orchestration step), in the handler's transaction. */
-  async onSagaEvent(tx: Tx, event: Envelope): Promise<void> {
-    const orderId = (event.data as { orderId?: string }).orderId;
-    if (!orderId) return;
-    const row = await orders.byId(tx.db, orderId, true);
-    if (!row || row.flow !== 'events') return; // the synchronous variant drives its own orders
-    const step = react(stateOf(row), { type: event.type, data: event.data as Record<string, unknown> });
-    if (!step) return;
-    const patch: Record<string, unknown> = {};
-    if (step.patch?.amount !== undefined) patch.amount = step.patch.amount;
-    if (step.patch?.currency !== undefined) patch.currency = step.patch.currency;
-    if (step.patch?.pricedLines !== undefined) patch.priced_lines = JSON.stringify(step.patch.pricedLines);
-    if (step.patch?.paymentId !== undefined) patch.payment_id = step.patch.paymentId;
-    if (step.compensation?.stock) patch.stock_compensation = step.compensation.stock;
-    if (step.compensation?.payment) patch.payment_compensation = step.compensation.payment;
-    if (step.to) {
-      await this.transition(tx, row, step.to, event.type, { reason: step.reason, detail: step.detail, patch });
-    } else if (Object.keys(patch).length > 0) {
-      await orders.update(tx.db, row.id, { ...patch, updated_at: this.#o.now() });
+  /**
+   * Applies inventory and payments events to their orders (the saga's orchestration step) in the handler's
+   * transaction: the batch's orders are locked once, moved in memory in event order, and written back together.
+   */
+  async onSagaEvents(outer: Tx, events: readonly Envelope[]): Promise<void> {
+    const tx = inNamespace(outer, this.#o.namespace ?? '');
+    const orderIdOf = (e: Envelope) => (e.data as { orderId?: string }).orderId;
+    const ids = events.map(orderIdOf).filter((id): id is string => id !== undefined);
+    const rows = new Map((await orders.lockMany(tx.db, ids)).map((r) => [r.id, r]));
+    const changed = new Set<string>();
+    const moves: HistoryRow[] = [];
+    const now = this.#o.now();
+    for (const event of events) {
+      const row = rows.get(orderIdOf(event) ?? '');
+      if (!row || row.flow !== 'events') continue; // the synchronous variant drives its own orders
+      const step = react(stateOf(row), { type: event.type, data: event.data as Record<string, unknown> });
+      if (!step) continue;
+      const patch: Partial<OrderRow> = {};
+      if (step.patch?.amount !== undefined) patch.amount = String(step.patch.amount);
+      if (step.patch?.currency !== undefined) patch.currency = step.patch.currency;
+      if (step.patch?.pricedLines !== undefined) patch.priced_lines = step.patch.pricedLines && [...step.patch.pricedLines];
+      if (step.patch?.paymentId !== undefined) patch.payment_id = step.patch.paymentId;
+      if (step.compensation?.stock) patch.stock_compensation = step.compensation.stock;
+      if (step.compensation?.payment) patch.payment_compensation = step.compensation.payment;
+      const next = step.to
+        ? this.#moved(tx, row, step.to, event.type, { reason: step.reason, detail: step.detail, patch }, now, moves)
+        : { ...row, ...patch, updated_at: now, version: row.version + 1 };
+      rows.set(row.id, next);
+      changed.add(row.id);
     }
+    await orders.writeMany(tx.db, [...changed].map((id) => rows.get(id)!));
+    await history.addMany(tx.db, moves);
   }
 
   /** Customer (own orders) or staff cancellation, allowed until the order ships. */
@@ -122,22 +133,33 @@ export class Orders {
   }
 
   /** Moves an order, records its history, publishes its event (events flow only). Throws on a move the machine forbids. */
-  async transition(
-    outer: Tx, row: OrderRow, to: OrderStatus, cause: string,
-    o: { reason?: string | undefined; detail?: string | undefined; by?: string; patch?: Record<string, unknown>; shipment?: { carrier: string; trackingNumber: string } },
-  ): Promise<OrderView> {
-    const tx = inNamespace(outer, this.#o.namespace ?? '');
-    if (!canMove(row.status, to)) throw new MillraceError('conflict', orderCodes.badTransition, `an order that is ${row.status} cannot become ${to}`);
-    const now = this.#o.now();
-    const patch = { ...o.patch, status: to, updated_at: now, ...(o.reason ? { reason: o.reason, detail: o.detail ?? null } : {}) };
-    const next = await orders.update(tx.db, row.id, patch);
-    await history.add(tx.db, { order_id: row.id, status: to, cause, reason: o.reason ?? null, at: now });
-    if (row.flow === 'events') tx.publish({ type: EVENT_OF[to], key: row.id, data: eventData(row, next, o) });
+  async transition(tx: Tx, row: OrderRow, to: OrderStatus, cause: string, o: MoveDetails): Promise<OrderView> {
+    const moves: HistoryRow[] = [];
+    const next = this.#moved(inNamespace(tx, this.#o.namespace ?? ''), row, to, cause, o, this.#o.now(), moves);
+    await orders.writeMany(tx.db, [next]);
+    await history.addMany(tx.db, moves);
     return orderView(next);
+  }
+
+  /** The order after the move, in memory; its history row goes to `moves`, its event is published on `tx`. */
+  #moved(tx: Tx, row: OrderRow, to: OrderStatus, cause: string, o: MoveDetails, now: Date, moves: HistoryRow[]): OrderRow {
+    if (!canMove(row.status, to)) throw new MillraceError('conflict', orderCodes.badTransition, `an order that is ${row.status} cannot become ${to}`);
+    const next: OrderRow = { ...row, ...o.patch, status: to, updated_at: now, version: row.version + 1, ...(o.reason ? { reason: o.reason, detail: o.detail ?? null } : {}) };
+    moves.push({ order_id: row.id, status: to, cause, reason: o.reason ?? null, at: now });
+    if (row.flow === 'events') tx.publish({ type: EVENT_OF[to], key: row.id, data: eventData(row, next, o) });
+    return next;
   }
 }
 
-function eventData(before: OrderRow, after: OrderRow, o: { reason?: string | undefined; detail?: string | undefined; by?: string; shipment?: { carrier: string; trackingNumber: string } }) {
+interface MoveDetails {
+  reason?: string | undefined;
+  detail?: string | undefined;
+  by?: string;
+  patch?: Partial<OrderRow>;
+  shipment?: { carrier: string; trackingNumber: string };
+}
+
+function eventData(before: OrderRow, after: OrderRow, o: MoveDetails) {
   const base = { orderId: after.id, customerId: after.customer_id, status: after.status };
   switch (after.status) {
     case 'reserved':

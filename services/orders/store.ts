@@ -55,8 +55,24 @@ export const orders = {
     const q = ex.selectFrom('orders.orders').selectAll().where('id', '=', id);
     return (forUpdate ? q.forUpdate() : q).executeTakeFirst() as Promise<OrderRow | undefined>;
   },
-  update: (ex: Executor, id: string, patch: Record<string, unknown>) =>
-    ex.updateTable('orders.orders').set({ ...patch, version: sql`version + 1` }).where('id', '=', id).returningAll().executeTakeFirstOrThrow() as Promise<OrderRow>,
+  /** The orders with these ids, locked in id order. */
+  lockMany: async (ex: Executor, ids: readonly string[]) => {
+    if (ids.length === 0) return [];
+    return (await ex.selectFrom('orders.orders').selectAll().where('id', 'in', [...new Set(ids)]).orderBy('id').forUpdate().execute()) as OrderRow[];
+  },
+  /** Writes the mutable columns of each row (as changed in memory) in one statement. */
+  writeMany: async (ex: Executor, rows: readonly OrderRow[]) => {
+    if (rows.length === 0) return;
+    await sql`
+      update orders.orders o set
+        status = v.status, priced_lines = v.priced_lines, amount = v.amount, currency = v.currency, payment_id = v.payment_id,
+        reason = v.reason, detail = v.detail, stock_compensation = v.stock_compensation, payment_compensation = v.payment_compensation,
+        updated_at = v.updated_at, version = v.version
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(
+        id text, status text, priced_lines jsonb, amount bigint, currency text, payment_id text, reason text, detail text,
+        stock_compensation text, payment_compensation text, updated_at timestamptz, version int)
+      where o.id = v.id`.execute(ex);
+  },
   async list(ex: Executor, q: { customerId?: string | undefined; status?: string | undefined; limit: number; before?: { at: Date; id: string } | undefined }) {
     let query = ex.selectFrom('orders.orders').selectAll().orderBy('placed_at', 'desc').orderBy('id', 'desc').limit(q.limit);
     if (q.customerId) query = query.where('customer_id', '=', q.customerId);
@@ -69,9 +85,18 @@ export const orders = {
   },
 };
 
+export interface HistoryRow {
+  order_id: string;
+  status: string;
+  cause: string;
+  reason: string | null;
+  at: Date;
+}
+
 export const history = {
-  add: (ex: Executor, row: { order_id: string; status: string; cause: string; reason?: string | null; at: Date }) =>
-    ex.insertInto('orders.history').values({ reason: null, ...row }).execute(),
+  addMany: async (ex: Executor, rows: readonly HistoryRow[]) => {
+    if (rows.length > 0) await ex.insertInto('orders.history').values([...rows]).execute();
+  },
   of: (ex: Executor, orderId: string) =>
     ex.selectFrom('orders.history').select(['status', 'cause', 'reason', 'at']).where('order_id', '=', orderId).orderBy('id').execute() as Promise<
       Array<{ status: string; cause: string; reason: string | null; at: Date }>

@@ -1,7 +1,7 @@
 // The synchronous variant, for the benchmark: the same order flow as blocking HTTP calls to inventory and payments inside the request.
 import type { Logger } from '@millrace/platform';
 import type { Orders, OrderLineInput, PlaceResult } from './orders.ts';
-import { orders as store, orderView, type OrderView } from './store.ts';
+import { orders as store, orderView, type OrderRow, type OrderView } from './store.ts';
 
 export interface SyncFlowOptions {
   /** Base URL of the catalog's and the payments' HTTP APIs (the same server in the embedded mode). */
@@ -41,7 +41,7 @@ export class SyncFlow {
       return { replayed: false, order: await this.#move(id, 'rejected', 'inventory', 'service-unavailable', `inventory answered ${reserve.status}`) };
     }
     const r = reserve.body as { amount: number; currency: string; lines: unknown[] };
-    await this.#move(id, 'reserved', 'inventory', undefined, undefined, { amount: r.amount, currency: r.currency, priced_lines: JSON.stringify(r.lines) });
+    await this.#move(id, 'reserved', 'inventory', undefined, undefined, { amount: String(r.amount), currency: r.currency, priced_lines: r.lines as OrderRow['priced_lines'] });
     const charge = await this.#call(`${this.#payments()}/api/payments/charges`, { orderId: id, customerId, amount: r.amount, currency: r.currency })
       .catch((err: Error) => ({ status: 0, body: { status: 'pending', reason: err.message } }));
     const payment = charge.body as { id?: string; status?: string; reason?: string };
@@ -63,7 +63,7 @@ export class SyncFlow {
   #catalog = () => (typeof this.#o.catalogUrl === 'string' ? this.#o.catalogUrl : this.#o.catalogUrl());
   #payments = () => (typeof this.#o.paymentsUrl === 'string' ? this.#o.paymentsUrl : this.#o.paymentsUrl());
 
-  async #move(id: string, to: Parameters<Orders['transition']>[2], cause: string, reason?: string, detail?: string, patch: Record<string, unknown> = {}): Promise<OrderView> {
+  async #move(id: string, to: Parameters<Orders['transition']>[2], cause: string, reason?: string, detail?: string, patch: Partial<OrderRow> = {}): Promise<OrderView> {
     return this.#orders.outbox.transaction(async (tx) => {
       const row = (await store.byId(tx.db, id, true))!;
       if (row.status === to) return orderView(row);

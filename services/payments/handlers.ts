@@ -1,9 +1,8 @@
 // Payments' reactions to order events: a payment to make once stock is reserved; void or refund when the order ends.
-import type { Envelope, Subscription } from '@millrace/platform';
+import { topicIn, type Envelope, type Subscription } from '@millrace/platform';
 import type { z } from 'zod';
 import type { contract as ordersContract } from '@millrace/orders/contract';
-import { topicIn } from './namespace.ts';
-import type { Payments } from './payments.ts';
+import type { PaymentRequest, Payments } from './payments.ts';
 
 type Data<T extends keyof typeof ordersContract.events> = z.infer<(typeof ordersContract.events)[T][1]>;
 
@@ -15,21 +14,21 @@ export function orderPaymentsHandler(payments: Payments, namespace = ''): Subscr
     group: namespace ? `${namespace}.${ORDER_PAYMENTS_GROUP}` : ORDER_PAYMENTS_GROUP,
     topics: [topicIn(namespace, 'orders')],
     source: 'payments',
-    async handle(event: Envelope, { tx }) {
-      switch (event.type) {
-        case 'orders.order-reserved': {
+    // payments to make are inserted together; a cancellation first writes those queued before it (event order)
+    async handleBatch(events: readonly Envelope[], { tx }) {
+      const queued: PaymentRequest[] = [];
+      const flush = () => payments.request(tx, ...queued.splice(0));
+      for (const event of events) {
+        if (event.type === 'orders.order-reserved') {
           const d = event.data as Data<'orders.order-reserved'>;
-          await payments.request(tx, { orderId: d.orderId, customerId: d.customerId, amount: d.amount, currency: d.currency });
-          return;
-        }
-        case 'orders.order-rejected':
-        case 'orders.order-cancelled': {
+          queued.push({ orderId: d.orderId, customerId: d.customerId, amount: d.amount, currency: d.currency });
+        } else if (event.type === 'orders.order-rejected' || event.type === 'orders.order-cancelled') {
           const d = event.data as Data<'orders.order-rejected'>;
+          await flush();
           await payments.cancel(tx, d.orderId, `order ${d.status}: ${d.reason}`);
-          return;
         }
-        default:
       }
+      await flush();
     },
   };
 }

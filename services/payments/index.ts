@@ -1,5 +1,5 @@
 // Payments wiring: schema, outbox, the provider (simulated by default), the charging worker, the saga subscription, routes, channels.
-import { defineChannel, EventRegistry, hasRole, Outbox, serviceLifecycle, type Database, type EventBus, type Logger, type Service } from '@millrace/platform';
+import { topicIn, defineChannel, EventRegistry, hasRole, Outbox, serviceLifecycle, type Database, type EventBus, type Logger, type Service } from '@millrace/platform';
 import { paymentRoutes } from './api.ts';
 import { contract } from './contract.ts';
 import { orderPaymentsHandler } from './handlers.ts';
@@ -7,7 +7,6 @@ import { Payments, type PaymentsOptions } from './payments.ts';
 import type { PaymentProvider } from './provider.ts';
 import { simulatedProvider } from './simulated-provider.ts';
 import { migratePayments } from './store.ts';
-import { topicIn } from './namespace.ts';
 
 export { contract } from './contract.ts';
 export { Payments, keys as providerKeys } from './payments.ts';

@@ -1,7 +1,6 @@
 // Payments' use cases: a payment per order, charged by a worker outside any transaction, idempotent against the provider.
 import { randomUUID } from 'node:crypto';
-import { uuidv7, type Logger, type Outbox, type Tx } from '@millrace/platform';
-import { inNamespace } from './namespace.ts';
+import { inNamespace, uuidv7, type Logger, type Outbox, type Tx } from '@millrace/platform';
 import { isProviderUnavailable, type PaymentProvider } from './provider.ts';
 import { payments, type PaymentRow } from './store.ts';
 
@@ -20,7 +19,7 @@ export interface PaymentsOptions {
   readonly concurrency?: number;
   /** Idle poll of the worker. Default 50 ms. */
   readonly pollMs?: number;
-  /** Topic namespace (see namespace.ts). Default none. */
+  /** Topic namespace (the platform's `topicIn` / `inNamespace`). Default none. */
   readonly namespace?: string | undefined;
 }
 
@@ -30,6 +29,9 @@ export interface PaymentRequest {
   readonly amount: number;
   readonly currency: string;
 }
+
+type Outcome = (tx: Tx, current: PaymentRow) => Partial<PaymentRow>;
+type QueuedOutcome = { row: PaymentRow; token: string; outcome: Outcome; release: boolean; resolve: () => void; reject: (err: unknown) => void };
 
 /** Provider idempotency keys: derived from the order, so no redelivery, retry or restart can charge an order twice. */
 export const keys = {
@@ -50,14 +52,17 @@ export class Payments {
   #running = false;
   #inFlight = new Set<Promise<void>>();
   #stopped = true;
+  readonly #outcomes: QueuedOutcome[] = [];
+  #committing = false;
 
   constructor(options: PaymentsOptions) {
     this.#o = options;
   }
 
-  /** Records a payment to make (saga step after the stock is reserved). Idempotent per order. */
-  async request(tx: Tx, r: PaymentRequest): Promise<void> {
-    await payments.insert(tx.db, { id: uuidv7(), order_id: r.orderId, customer_id: r.customerId, amount: r.amount, currency: r.currency, created_at: this.#o.now() });
+  /** Records payments to make (saga step after the stock is reserved). Idempotent per order. */
+  async request(tx: Tx, ...requests: readonly PaymentRequest[]): Promise<void> {
+    const now = this.#o.now();
+    await payments.insertMany(tx.db, requests.map((r) => ({ id: uuidv7(), order_id: r.orderId, customer_id: r.customerId, amount: r.amount, currency: r.currency, created_at: now })));
   }
 
   /** Compensation when the order ends without shipping: never charge a pending payment, refund a captured one. */
@@ -193,15 +198,46 @@ export class Payments {
     }
   }
 
-  /** Commits a processing outcome if this worker still holds the lease; releases the lease unless `release` is false. */
-  async #commit(row: PaymentRow, token: string, outcome: (tx: Tx, current: PaymentRow) => Partial<PaymentRow>, release = true): Promise<void> {
-    await this.#o.outbox.transaction(async (outer) => {
-      const tx = inNamespace(outer, this.#o.namespace ?? '');
-      const current = await payments.byId(tx.db, row.id, true);
-      if (!current || current.lease_token !== token) return; // lease lost: the new holder repeats the call with the same key
-      const patch = outcome(tx, current);
-      await payments.update(tx.db, row.id, { ...patch, updated_at: this.#o.now(), ...(release ? { lease_token: null, lease_until: null } : {}) });
+  /**
+   * Commits a processing outcome if this worker still holds the lease; releases the lease unless `release` is false.
+   * Outcomes that finish together share one transaction that locks, checks and writes their rows together: the
+   * worker's commits are its main cost.
+   */
+  #commit(row: PaymentRow, token: string, outcome: Outcome, release = true): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#outcomes.push({ row, token, outcome, release, resolve, reject });
+      if (!this.#committing) void this.#commitQueued();
     });
+  }
+
+  async #commitQueued(): Promise<void> {
+    this.#committing = true;
+    try {
+      while (this.#outcomes.length > 0) {
+        const batch = this.#outcomes.splice(0, 256);
+        try {
+          await this.#o.outbox.transaction(async (outer) => {
+            const tx = inNamespace(outer, this.#o.namespace ?? '');
+            const rows = new Map((await payments.lockMany(tx.db, batch.map((b) => b.row.id))).map((r) => [r.id, r]));
+            const changed = new Set<string>();
+            const now = this.#o.now();
+            for (const b of batch) {
+              const current = rows.get(b.row.id);
+              if (!current || current.lease_token !== b.token) continue; // lease lost: the new holder repeats the call with the same key
+              const patch = b.outcome(tx, current);
+              rows.set(current.id, { ...current, ...patch, updated_at: now, ...(b.release ? { lease_token: null, lease_until: null } : {}) });
+              changed.add(current.id);
+            }
+            await payments.writeMany(tx.db, [...changed].map((id) => rows.get(id)!));
+          });
+          for (const b of batch) b.resolve();
+        } catch (err) {
+          for (const b of batch) b.reject(err);
+        }
+      }
+    } finally {
+      this.#committing = false;
+    }
   }
 
   #base(p: PaymentRow) {

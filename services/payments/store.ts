@@ -33,15 +33,14 @@ export interface PaymentRow {
 }
 
 export const payments = {
-  /** Inserts unless the order already has a payment; true when inserted. */
-  async insert(ex: Executor, row: Pick<PaymentRow, 'id' | 'order_id' | 'customer_id' | 'currency' | 'created_at'> & { amount: number }): Promise<boolean> {
-    const r = await ex
+  /** Inserts, in one statement, a pending payment for each order that has none yet. */
+  async insertMany(ex: Executor, rows: ReadonlyArray<Pick<PaymentRow, 'id' | 'order_id' | 'customer_id' | 'currency' | 'created_at'> & { amount: number }>): Promise<void> {
+    if (rows.length === 0) return;
+    await ex
       .insertInto('payments.payments')
-      .values({ ...row, status: 'pending', next_attempt_at: row.created_at, updated_at: row.created_at })
+      .values(rows.map((row) => ({ ...row, status: 'pending', next_attempt_at: row.created_at, updated_at: row.created_at })))
       .onConflict((oc) => oc.column('order_id').doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    return r !== undefined;
+      .execute();
   },
   byOrder: (ex: Executor, orderId: string, forUpdate = false) => {
     const q = ex.selectFrom('payments.payments').selectAll().where('order_id', '=', orderId);
@@ -50,6 +49,24 @@ export const payments = {
   byId: (ex: Executor, id: string, forUpdate = false) => {
     const q = ex.selectFrom('payments.payments').selectAll().where('id', '=', id);
     return (forUpdate ? q.forUpdate() : q).executeTakeFirst() as Promise<PaymentRow | undefined>;
+  },
+  /** These payments, locked in id order. */
+  lockMany: async (ex: Executor, ids: readonly string[]) => {
+    if (ids.length === 0) return [];
+    return (await ex.selectFrom('payments.payments').selectAll().where('id', 'in', [...new Set(ids)]).orderBy('id').forUpdate().execute()) as PaymentRow[];
+  },
+  /** Writes the mutable columns of each row (as changed in memory) in one statement. */
+  writeMany: async (ex: Executor, rows: readonly PaymentRow[]) => {
+    if (rows.length === 0) return;
+    await sql`
+      update payments.payments p set
+        status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at, lease_token = v.lease_token, lease_until = v.lease_until,
+        cancel_requested = v.cancel_requested, authorization_id = v.authorization_id, capture_id = v.capture_id, refund_id = v.refund_id,
+        reason = v.reason, updated_at = v.updated_at
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(
+        id text, status text, attempts int, next_attempt_at timestamptz, lease_token text, lease_until timestamptz, cancel_requested boolean,
+        authorization_id text, capture_id text, refund_id text, reason text, updated_at timestamptz)
+      where p.id = v.id`.execute(ex);
   },
   update: (ex: Executor, id: string, patch: Partial<Omit<PaymentRow, 'id'>>) => ex.updateTable('payments.payments').set(patch).where('id', '=', id).execute(),
   /**

@@ -37,5 +37,6 @@ export const codes = {
   deadLetterState: 'MR_DEAD_LETTER_STATE',
   subscriptionDuplicate: 'MR_SUBSCRIPTION_DUPLICATE',
   busClosed: 'MR_BUS_CLOSED',
+  kafkaUnavailable: 'MR_KAFKA_UNAVAILABLE',
   contractIncompatible: 'MR_CONTRACT_INCOMPATIBLE',
 } as const;

@@ -5,6 +5,7 @@ export { openDatabase, sql, type Database, type TxHooks, type TransactionOptions
 export { migrate, type Migration, type Migrations } from './db/migrations.ts';
 export { isRetryableSqlError } from './db/retry.ts';
 export { envelopeFactory, topicOf, uuidv7, type Envelope, type NewEvent } from './events/envelope.ts';
+export { inNamespace, topicIn } from './events/namespace.ts';
 export { defineContract, EventRegistry, type Contract, type EventVersions } from './events/contract.ts';
 export { Outbox, readLog, type Tx, type LogPosition, type LogRow } from './events/outbox.ts';
 export { comparePositions } from './events/positions.ts';

@@ -30,6 +30,11 @@ export interface KafkaDriverOptions {
   readonly replicationFactor?: number;
   /** Messages buffered per consumer before the fetch stream pauses. Default 5000. */
   readonly maxBuffered?: number;
+  /**
+   * How long `subscribe` keeps trying while Kafka is unreachable (a broker restarting, the cluster still starting)
+   * before it fails with the last error. Default 60 s.
+   */
+  readonly subscribeTimeoutMs?: number;
 }
 
 
@@ -68,10 +73,30 @@ export function createKafkaDriver(options: KafkaDriverOptions): EventBus {
     for (const t of missing) knownTopics.add(t);
   }
 
+  /** Creates the topics and joins the group, retrying with backoff while Kafka is unreachable. */
+  async function openPatiently(sub: Subscription, subscription: KafkaSubscription): Promise<void> {
+    const deadline = Date.now() + (options.subscribeTimeoutMs ?? 60_000);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await ensureTopics(sub.topics);
+        await subscription.open();
+        if (attempt > 1) log.info({ group: sub.group, attempt }, 'kafka subscription opened');
+        return;
+      } catch (err) {
+        if (err instanceof MillraceError || closed) throw err;
+        const wait = Math.min(5_000, 250 * 2 ** Math.min(attempt - 1, 5));
+        if (Date.now() + wait > deadline) {
+          throw new MillraceError('unavailable', codes.kafkaUnavailable, `group ${sub.group}: could not join on Kafka ${bootstrapBrokers.join(',')} after ${attempt} attempts: ${kafkaErrorText(err)}`, { cause: err });
+        }
+        log.warn({ err, group: sub.group, attempt, brokers: bootstrapBrokers }, 'kafka unreachable while subscribing; retrying');
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
   async function subscribe(sub: Subscription, replay: boolean): Promise<SubscriptionHandle> {
     if (closed) throw new MillraceError('unavailable', codes.busClosed, 'event bus is closed');
     if (processors.has(sub.group)) throw new MillraceError('conflict', codes.subscriptionDuplicate, `group ${sub.group} is already subscribed here`);
-    await ensureTopics(sub.topics);
     let subscription: KafkaSubscription | undefined;
     const processor = new Processor({ db, registry, subscription: sub, log, metrics, stopped: () => subscription?.stopping ?? false });
     subscription = new KafkaSubscription({
@@ -79,7 +104,7 @@ export function createKafkaDriver(options: KafkaDriverOptions): EventBus {
     });
     processors.set(sub.group, processor);
     try {
-      await subscription.open();
+      await openPatiently(sub, subscription);
     } catch (err) {
       processors.delete(sub.group);
       throw err;

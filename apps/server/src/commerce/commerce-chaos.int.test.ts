@@ -16,11 +16,11 @@ import { after, before, describe, test } from 'node:test';
 import { Consumer } from '@platformatic/kafka';
 import { openDatabase, sql, type Database } from '@millrace/platform';
 import { freshPostgres, waitFor } from '@millrace/platform/testing';
-import { SAGA_DONE } from './domain.ts';
+import { SAGA_DONE } from '@millrace/orders';
 
 const run = promisify(execFile);
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const NODE_SCRIPT = path.join(REPO_ROOT, 'bench/src/commerce-node.ts');
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+const NODE_SCRIPT = path.join(REPO_ROOT, 'apps/server/src/commerce/node.ts');
 const KAFKA = path.join(REPO_ROOT, 'infra/kafka');
 const CLUSTER = ['127.0.0.1:19092', '127.0.0.1:19093', '127.0.0.1:19094'];
 const ORDERS = Number(process.env.MILLRACE_TC3_ORDERS ?? 2000);

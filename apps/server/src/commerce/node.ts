@@ -1,7 +1,7 @@
 // One commerce service as its own process (the distributed mode of TC3 and the failure benchmarks):
 //
 //   COMMERCE_SERVICE=orders|catalog|payments  COMMERCE_DB=postgres://...  COMMERCE_BROKERS=h:p,...  COMMERCE_NS=<namespace>
-//   [COMMERCE_PORT=0] [COMMERCE_DECLINE_RATE=0.05] [COMMERCE_RF=3]  node --import tsx bench/src/commerce-node.ts
+//   [COMMERCE_PORT=0] [COMMERCE_DECLINE_RATE=0.05] [COMMERCE_RF=3]  node --import tsx apps/server/src/commerce/node.ts
 //
 // Each service has its own database (its schema, its outbox, its inbox); they meet only on Kafka.
 // stdout: one JSON line {"type":"ready", pid, port?} when it serves; warnings go to stderr.
@@ -11,7 +11,7 @@ import { createHttpApp } from '@millrace/platform';
 import { createCatalog } from '@millrace/catalog';
 import { createOrders } from '@millrace/orders';
 import { createPayments, simulatedProvider, sqlProviderRecords } from '@millrace/payments';
-import { kafkaInfra, testAuthenticator } from './commerce-stack.ts';
+import { kafkaInfra, testAuthenticator } from './stack.ts';
 
 function env(name: string, fallback?: string): string {
   const v = process.env[name] ?? fallback;

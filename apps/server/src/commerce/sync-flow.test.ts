@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { sql } from '@millrace/platform';
-import { as, createCommerce, embeddedInfra, simulatedProvider, type Commerce, type SimulatedProvider } from '../../bench/src/commerce-stack.ts';
+import { as, createCommerce, embeddedInfra, simulatedProvider, type Commerce, type SimulatedProvider } from './stack.ts';
 import { createProduct } from './commerce.suite.ts';
 
 describe('synchronous order flow (embedded, over loopback HTTP)', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from '@millrace/platform';
 import { waitFor } from '@millrace/platform/testing';
-import { as, createCommerce, embeddedInfra, simulatedProvider, type Commerce, type SimulatedProvider } from '../../bench/src/commerce-stack.ts';
+import { as, createCommerce, embeddedInfra, simulatedProvider, type Commerce, type SimulatedProvider } from './stack.ts';
 import { createProduct } from './commerce.suite.ts';
 
 type Order = { id: string; status: string; reason: string | null; compensation: { stock: string | null; payment: string | null }; history: Array<{ status: string }> };

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { after, describe } from 'node:test';
 import { freshPostgres, testKafkaBrokers } from '@millrace/platform/testing';
-import { kafkaInfra } from '../../bench/src/commerce-stack.ts';
+import { kafkaInfra } from './stack.ts';
 import { commerceSuite } from './commerce.suite.ts';
 
 describe('commerce on Kafka + PostgreSQL', () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from '@millrace/platform';
-import { as, createCommerce, embeddedInfra, type Commerce } from '../../bench/src/commerce-stack.ts';
+import { as, createCommerce, embeddedInfra, type Commerce } from './stack.ts';
 
 describe('catalog (embedded)', () => {
   let infra: Awaited<ReturnType<typeof embeddedInfra>>;

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { createRealtimeGateway, silentLogger, type RealtimeGateway } from '@millrace/platform';
 import { waitFor } from '@millrace/platform/testing';
-import { as, createCommerce, embeddedInfra, testAuthenticator, type Commerce } from '../../bench/src/commerce-stack.ts';
+import { as, createCommerce, embeddedInfra, testAuthenticator, type Commerce } from './stack.ts';
 import { createProduct } from './commerce.suite.ts';
 
 type Msg = { op: string; id?: string; channel?: string; code?: string; event?: { type: string; data: { orderId: string; customerId: string; status: string } } };

@@ -1,6 +1,6 @@
 // The commerce scenarios on the embedded mode: PGlite and the log driver, every service in one process.
 import { describe } from 'node:test';
-import { embeddedInfra } from '../../bench/src/commerce-stack.ts';
+import { embeddedInfra } from './stack.ts';
 import { commerceSuite } from './commerce.suite.ts';
 
 describe('commerce on the embedded mode (PGlite + log driver)', () => {

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql, type Database, type EventBus } from '@millrace/platform';
 import { waitFor } from '@millrace/platform/testing';
-import { as, createCommerce, type Commerce } from '../../bench/src/commerce-stack.ts';
-import { SAGA_DONE } from './domain.ts';
+import { as, createCommerce, type Commerce } from './stack.ts';
+import { SAGA_DONE } from '@millrace/orders';
 
 export interface Infra {
   readonly db: Database;
