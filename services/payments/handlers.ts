@@ -14,21 +14,25 @@ export function orderPaymentsHandler(payments: Payments, namespace = ''): Subscr
     group: namespace ? `${namespace}.${ORDER_PAYMENTS_GROUP}` : ORDER_PAYMENTS_GROUP,
     topics: [topicIn(namespace, 'orders')],
     source: 'payments',
-    // payments to make are inserted together; a cancellation first writes those queued before it (event order)
+    // payments to make, and cancellations, are written together; a change of kind flushes the other (event order)
     async handleBatch(events: readonly Envelope[], { tx }) {
-      const queued: PaymentRequest[] = [];
-      const flush = () => payments.request(tx, ...queued.splice(0));
+      const requests: PaymentRequest[] = [];
+      const cancels: Array<{ orderId: string; reason: string }> = [];
+      const flushRequests = () => payments.request(tx, ...requests.splice(0));
+      const flushCancels = () => payments.cancelMany(tx, cancels.splice(0));
       for (const event of events) {
         if (event.type === 'orders.order-reserved') {
           const d = event.data as Data<'orders.order-reserved'>;
-          queued.push({ orderId: d.orderId, customerId: d.customerId, amount: d.amount, currency: d.currency });
+          if (cancels.length > 0) await flushCancels();
+          requests.push({ orderId: d.orderId, customerId: d.customerId, amount: d.amount, currency: d.currency });
         } else if (event.type === 'orders.order-rejected' || event.type === 'orders.order-cancelled') {
           const d = event.data as Data<'orders.order-rejected'>;
-          await flush();
-          await payments.cancel(tx, d.orderId, `order ${d.status}: ${d.reason}`);
+          if (requests.length > 0) await flushRequests();
+          cancels.push({ orderId: d.orderId, reason: `order ${d.status}: ${d.reason}` });
         }
       }
-      await flush();
+      await flushRequests();
+      await flushCancels();
     },
   };
 }

@@ -50,6 +50,11 @@ export const payments = {
     const q = ex.selectFrom('payments.payments').selectAll().where('id', '=', id);
     return (forUpdate ? q.forUpdate() : q).executeTakeFirst() as Promise<PaymentRow | undefined>;
   },
+  /** The payments of these orders, locked in id order. */
+  lockByOrders: async (ex: Executor, orderIds: readonly string[]) => {
+    if (orderIds.length === 0) return [];
+    return (await ex.selectFrom('payments.payments').selectAll().where('order_id', 'in', [...new Set(orderIds)]).orderBy('id').forUpdate().execute()) as PaymentRow[];
+  },
   /** These payments, locked in id order. */
   lockMany: async (ex: Executor, ids: readonly string[]) => {
     if (ids.length === 0) return [];
