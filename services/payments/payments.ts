@@ -139,8 +139,19 @@ export class Payments {
 
   /** Charges now, inside the caller's request (the synchronous variant): claims the payment, processes it, answers its row. */
   async chargeNow(r: PaymentRequest): Promise<PaymentRow> {
-    await this.#o.outbox.transaction((tx) => this.request(tx, r));
-    return (await this.#processNow(r.orderId))!;
+    // the row is born leased to this request, so the background worker never takes it over mid-request
+    const token = randomUUID();
+    const now = this.#o.now();
+    const row = await this.#o.outbox.transaction(async (tx) => {
+      await payments.insertMany(tx.db, [{
+        id: uuidv7(), order_id: r.orderId, customer_id: r.customerId, amount: r.amount, currency: r.currency, created_at: now,
+        lease_token: token, lease_until: new Date(now.getTime() + (this.#o.leaseMs ?? 10_000)), attempts: 1,
+      }]);
+      return payments.byOrder(tx.db, r.orderId);
+    });
+    if (row?.lease_token !== token) return (await this.#processNow(r.orderId))!; // a retry: the order already had its payment
+    await this.#process(row, token);
+    return (await payments.byOrder(this.#o.outbox.database.kysely, r.orderId))!;
   }
 
   /** Voids or refunds now, inside the caller's request (the synchronous variant's compensation). */

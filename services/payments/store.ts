@@ -34,7 +34,10 @@ export interface PaymentRow {
 
 export const payments = {
   /** Inserts, in one statement, a pending payment for each order that has none yet. */
-  async insertMany(ex: Executor, rows: ReadonlyArray<Pick<PaymentRow, 'id' | 'order_id' | 'customer_id' | 'currency' | 'created_at'> & { amount: number }>): Promise<void> {
+  async insertMany(
+    ex: Executor,
+    rows: ReadonlyArray<Pick<PaymentRow, 'id' | 'order_id' | 'customer_id' | 'currency' | 'created_at'> & Partial<Pick<PaymentRow, 'lease_token' | 'lease_until' | 'attempts'>> & { amount: number }>,
+  ): Promise<void> {
     if (rows.length === 0) return;
     await ex
       .insertInto('payments.payments')
