@@ -109,21 +109,21 @@ export async function catalogRoutes(app: FastifyInstance, deps: CatalogRouteDeps
   app.post('/api/catalog/reservations', async (req, reply) => {
     requireRole(req, SERVICE);
     const b = parse(bodies.reserve, req.body);
-    const d = await deps.outbox.groupCommit((tx) => deps.inventory.reserve(tx, b.orderId, b.lines));
+    const d = await deps.outbox.transaction((tx) => deps.inventory.reserve(tx, b.orderId, b.lines));
     return reply.code(d.ok ? 201 : 409).send(d);
   });
 
   app.post('/api/catalog/reservations/:orderId/confirm', async (req) => {
     requireRole(req, SERVICE);
     const { orderId } = parse(bodies.orderId, req.params);
-    return { confirmed: await deps.outbox.groupCommit((tx) => deps.inventory.confirm(tx, orderId)) };
+    return { confirmed: await deps.outbox.transaction((tx) => deps.inventory.confirm(tx, orderId)) };
   });
 
   app.post('/api/catalog/reservations/:orderId/release', async (req, reply) => {
     requireRole(req, SERVICE);
     const { orderId } = parse(bodies.orderId, req.params);
     const { reason } = parse(bodies.release, req.body);
-    await deps.outbox.groupCommit((tx) => deps.inventory.release(tx, orderId, reason));
+    await deps.outbox.transaction((tx) => deps.inventory.release(tx, orderId, reason));
     return reply.code(204).send();
   });
 }

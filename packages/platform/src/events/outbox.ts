@@ -54,6 +54,9 @@ export class Outbox {
    * Group commit: concurrent small units of work share one transaction (up to `maxBatch`), so many requests pay
    * for one commit. Each caller's promise settles after that commit, so nothing is acknowledged before it is
    * durable. If the shared transaction fails, each unit is re-run alone, so one bad unit fails only its caller.
+   * Meant for inserts: units that lock existing rows can deadlock across concurrent shared transactions (each
+   * locks in its own units' order), which PostgreSQL detects only after `deadlock_timeout` (1 s); use
+   * `transaction` for them.
    * @example await outbox.groupCommit(async (tx) => { await tx.db.insertInto('t').values(row).execute(); tx.publish(e) })
    */
   groupCommit<T>(work: (tx: Tx) => Promise<T>): Promise<T> {

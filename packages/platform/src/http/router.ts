@@ -17,7 +17,7 @@ export interface Router {
   readonly outbox: Outbox;
   readonly resources: readonly Resource[];
   readonly now: () => Date;
-  /** Concurrent writes share one transaction and one commit (`Outbox.groupCommit`). Default true. */
+  /** Concurrent creates (and collection actions) share one transaction and one commit (`Outbox.groupCommit`). Default true. */
   readonly groupCommit: boolean;
 }
 
@@ -111,15 +111,18 @@ function mount(app: FastifyInstance, router: Router, r: Resource): void {
       },
     });
   };
-  // Group commit: many requests' writes share one commit; a failing one is re-run alone, so it fails alone and
-  // leaves nothing behind. Each acknowledgement still waits for the commit that made its write durable.
+  // Group commit (creates): many requests' inserts share one commit; a failing one is re-run alone, so it fails alone
+  // and leaves nothing behind. Each acknowledgement still waits for the commit that made its write durable.
+  // Writes that lock an existing row (update, destroy, item actions) take a transaction each: two shared
+  // transactions locking rows in opposite orders would deadlock, and PostgreSQL only sees it after deadlock_timeout.
   const commit = router.groupCommit ? outbox.groupCommit.bind(outbox) : outbox.transaction.bind(outbox);
-  const write = <T>(work: (tx: Tx) => Promise<T>) =>
-    commit(async (tx: Tx) => {
-      // PostgreSQL cancels the transaction's statements once the request's budget is spent
-      await sql`select set_config('statement_timeout', ${String(timeoutMs)}, true)`.execute(tx.db);
-      return work(tx);
-    }) as Promise<T>;
+  const budgeted = <T>(work: (tx: Tx) => Promise<T>) => async (tx: Tx) => {
+    // PostgreSQL cancels the transaction's statements once the request's budget is spent
+    await sql`select set_config('statement_timeout', ${String(timeoutMs)}, true)`.execute(tx.db);
+    return work(tx);
+  };
+  const write = <T>(work: (tx: Tx) => Promise<T>) => commit(budgeted(work)) as Promise<T>;
+  const writeLocking = <T>(work: (tx: Tx) => Promise<T>) => outbox.transaction(budgeted(work));
   const publish = (tx: Tx, type: string | undefined, obj: Obj) => {
     if (type) tx.publish({ type, key: String(obj[r.idField]), data: f.represent(obj) });
   };
@@ -151,7 +154,7 @@ function mount(app: FastifyInstance, router: Router, r: Resource): void {
     route(method, item, action, async (req, _reply, ctx) => {
       const id = idOf(req);
       const changes = f.parseInput(req.body, action === 'partialUpdate');
-      return f.represent(await write(async (tx) => {
+      return f.represent(await writeLocking(async (tx) => {
         const current = await loadScoped(tx.db, r, ctx, id, true);
         assertObject(r, ctx, current);
         const save = (extra: Obj = {}) => updateObject(tx.db, r, current, { ...changes, ...extra });
@@ -164,7 +167,7 @@ function mount(app: FastifyInstance, router: Router, r: Resource): void {
   if (has('destroy')) {
     route('DELETE', item, 'destroy', async (req, reply, ctx) => {
       const id = idOf(req);
-      await write(async (tx) => {
+      await writeLocking(async (tx) => {
         const current = await loadScoped(tx.db, r, ctx, id, true);
         assertObject(r, ctx, current);
         const remove = () => deleteObject(tx.db, r, current);
@@ -181,7 +184,7 @@ function mount(app: FastifyInstance, router: Router, r: Resource): void {
     route(method, url, a.name, async (req, reply, ctx) => {
       const id = a.on === 'item' ? idOf(req) : undefined;
       const input = parseActionInput(a, req.body);
-      const result = await write(async (tx) => {
+      const result = await (id === undefined ? write : writeLocking)(async (tx) => {
         const object = id === undefined ? undefined : await loadScoped(tx.db, r, ctx, id, method !== 'GET');
         if (object) assertObject(r, ctx, object);
         return a.handle({ tx, ctx, input, ...(object ? { object } : {}), represent: (obj) => f.represent(obj) });
