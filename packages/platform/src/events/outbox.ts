@@ -77,9 +77,7 @@ export class Outbox {
         },
       };
       hooks.beforeCommit(async () => {
-        if (pending.length === 0) return;
-        await insertOutboxRows(trx, pending);
-        if (this.#db.kind === 'postgres') await sql`select pg_notify(${OUTBOX_CHANNEL}, '')`.execute(trx);
+        if (pending.length > 0) await insertOutboxRows(trx, pending, this.#db.kind === 'postgres');
       });
       hooks.afterCommit(() => {
         if (pending.length === 0) return;
@@ -91,18 +89,22 @@ export class Outbox {
   }
 }
 
-/** Writes events to the outbox inside an open transaction, in one statement. */
+/**
+ * Writes events to the outbox inside an open transaction, in one statement; with `notify`, the same statement queues
+ * the NOTIFY that wakes the relays at commit (one round trip, not two).
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function insertOutboxRows(trx: Transaction<any>, rows: readonly PendingEvent[]): Promise<void> {
+export async function insertOutboxRows(trx: Transaction<any>, rows: readonly PendingEvent[], notify = false): Promise<void> {
   const topics = rows.map((r) => r.topic);
   const keys = rows.map((r) => r.envelope.key);
   const ids = rows.map((r) => r.envelope.id);
   const types = rows.map((r) => r.envelope.type);
   const payloads = rows.map((r) => JSON.stringify(r.envelope));
-  await sql`
+  const insert = sql`
     insert into millrace.outbox (topic, key, event_id, type, payload)
-    select * from unnest(${topics}::text[], ${keys}::text[], ${ids}::text[], ${types}::text[], ${payloads}::text[])
-  `.execute(trx);
+    select * from unnest(${topics}::text[], ${keys}::text[], ${ids}::text[], ${types}::text[], ${payloads}::text[])`;
+  // a data-modifying WITH runs whether or not the outer query reads it
+  await (notify ? sql`with written as (${insert}) select pg_notify(${OUTBOX_CHANNEL}, '')` : insert).execute(trx);
 }
 
 /** A position in the log: the transaction id and row id of the last row read. */
