@@ -6,7 +6,7 @@ import pg from 'pg';
 import { migratePlatform, openDatabase, sql, type Database } from '@millrace/platform';
 import { freshPostgres } from '@millrace/platform/testing';
 import { createLedger, verifyChain, replayProjections } from '@millrace/ledger';
-import { machine, percentile, progress, round, table, writeResult } from './lib/stats.ts';
+import { machine, maxOf, percentile, progress, round, table, writeResult } from './lib/stats.ts';
 
 const arg = (args: string[], name: string, def: number) => {
   const i = args.indexOf(`--${name}`);
@@ -137,13 +137,13 @@ async function millrace(url: string, accounts: number, seconds: number, concurre
   await db.close();
   return {
     impl: 'millrace', load: pacedRate ? 'paced' : 'saturated', accounts, fraud, concurrency: pacedRate ? 0 : concurrency, transfersPerSecond: Math.round(r.tps), completed: r.completed, rejected: r.rejected,
-    p50Ms: round(percentile(r.latencies, 50), 1), p99Ms: round(percentile(r.latencies, 99), 1), maxMs: round(Math.max(...r.latencies), 1),
+    p50Ms: round(percentile(r.latencies, 50), 1), p99Ms: round(percentile(r.latencies, 99), 1), maxMs: round(maxOf(r.latencies), 1),
     violationsDuringRun: during.violations, reads: during.reads,
     checks: {
       balancesSumToZero: rows[0]!.s === '0', negativeUserBalances: Number(rows[0]!.neg), postedAcknowledged: posted,
       postedInJournal: Number(rows[0]!.journal), heldForReview: Number(rows[0]!.held), chainVerified: chain.ok, journalEntries: chain.entries, replayIdentical: replay.identical,
     },
-    ...(fraud ? { fraudEvalMicros: { p50: percentile(evals, 50), p99: percentile(evals, 99), max: Math.max(...evals), samples: evals.length } } : {}),
+    ...(fraud ? { fraudEvalMicros: { p50: percentile(evals, 50), p99: percentile(evals, 99), max: maxOf(evals), samples: evals.length } } : {}),
   };
 }
 
@@ -195,7 +195,7 @@ async function naive(url: string, accounts: number, seconds: number, concurrency
   await pool.end();
   return {
     impl: 'naive', load: 'saturated', accounts, fraud: false, concurrency, transfersPerSecond: Math.round(r.tps), completed: r.completed, rejected: r.rejected,
-    p50Ms: round(percentile(r.latencies, 50), 1), p99Ms: round(percentile(r.latencies, 99), 1), maxMs: round(Math.max(...r.latencies), 1),
+    p50Ms: round(percentile(r.latencies, 50), 1), p99Ms: round(percentile(r.latencies, 99), 1), maxMs: round(maxOf(r.latencies), 1),
     violationsDuringRun: during.violations, reads: during.reads,
     checks: { balancesSumToTotal: rows[0]!.s === total.toString(), negativeBalances: Number(rows[0]!.neg), postedAcknowledged: posted, transferRows: Number(rows[0]!.n) },
   };

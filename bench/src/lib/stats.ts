@@ -11,6 +11,13 @@ export function median(xs: readonly number[]): number {
   return percentile(xs, 50);
 }
 
+/** The largest value (Math.max(...xs) overflows the stack on large samples). */
+export function maxOf(xs: readonly number[]): number {
+  let m = -Infinity;
+  for (const x of xs) if (x > m) m = x;
+  return m;
+}
+
 export function percentile(xs: readonly number[], p: number): number {
   if (xs.length === 0) return Number.NaN;
   const s = [...xs].sort((a, b) => a - b);
