@@ -1,5 +1,5 @@
 // Catalog's tables (schema `catalog`): products, reservations and the stock movement journal. Nobody else touches them.
-import { migrate, sql, type Database, type Tx } from '@millrace/platform';
+import { lockMany, migrate, sql, updateMany, type Database, type Tx } from '@millrace/platform';
 import type { PricedLine } from './contract.ts';
 import type { ProductStock } from './domain.ts';
 import { init } from './migrations/0001_init.ts';
@@ -60,36 +60,23 @@ export const products = {
     return r && toStock(r);
   },
   /** Writes the stock of each product in one statement. */
-  async setStockMany(ex: Executor, stock: readonly ProductStock[], now: Date): Promise<void> {
-    if (stock.length === 0) return;
-    await sql`
-      update catalog.products p set on_hand = v.on_hand, reserved = v.reserved, updated_at = ${now}
-      from unnest(${stock.map((s) => s.id)}::text[], ${stock.map((s) => s.onHand)}::int[], ${stock.map((s) => s.reserved)}::int[]) as v(id, on_hand, reserved)
-      where p.id = v.id`.execute(ex);
-  },
+  setStockMany: (ex: Executor, stock: readonly ProductStock[], now: Date) =>
+    updateMany(ex, 'catalog.products', ['id', 'text'], { on_hand: 'int', reserved: 'int', updated_at: 'timestamptz' },
+      stock.map((p) => ({ id: p.id, on_hand: p.onHand, reserved: p.reserved, updated_at: now }))),
 };
 
 export const reservations = {
   byOrder: (ex: Executor, orderId: string) =>
     ex.selectFrom('catalog.reservations').selectAll().where('order_id', '=', orderId).executeTakeFirst() as Promise<ReservationRow | undefined>,
   /** The reservations of these orders, locked in order id order. */
-  lockMany: async (ex: Executor, orderIds: readonly string[]) => {
-    if (orderIds.length === 0) return [];
-    return (await ex.selectFrom('catalog.reservations').selectAll().where('order_id', 'in', [...new Set(orderIds)]).orderBy('order_id').forUpdate().execute()) as ReservationRow[];
-  },
+  lockMany: (ex: Executor, orderIds: readonly string[]) => lockMany<ReservationRow>(ex, 'catalog.reservations', 'order_id', orderIds),
   insertMany: async (ex: Executor, rows: readonly ReservationRow[]) => {
     if (rows.length === 0) return;
     await ex.insertInto('catalog.reservations').values(rows.map((r) => ({ ...r, lines: JSON.stringify(r.lines) }))).execute();
   },
   /** Writes each reservation's status, reason and update time in one statement. */
-  setStatusMany: async (ex: Executor, rows: readonly ReservationRow[]) => {
-    if (rows.length === 0) return;
-    await sql`
-      update catalog.reservations r set status = v.status, release_reason = v.release_reason, updated_at = v.updated_at
-      from unnest(${rows.map((r) => r.order_id)}::text[], ${rows.map((r) => r.status)}::text[], ${rows.map((r) => r.release_reason)}::text[],
-                  ${rows.map((r) => r.updated_at.toISOString())}::timestamptz[]) as v(order_id, status, release_reason, updated_at)
-      where r.order_id = v.order_id`.execute(ex);
-  },
+  setStatusMany: (ex: Executor, rows: readonly ReservationRow[]) =>
+    updateMany(ex, 'catalog.reservations', ['order_id', 'text'], { status: 'text', release_reason: 'text', updated_at: 'timestamptz' }, rows),
   /** Held reservations past their expiry, locked and skipped by other sweepers. */
   expired: async (ex: Executor, now: Date, limit: number) => {
     const { rows } = await sql<{ order_id: string }>`

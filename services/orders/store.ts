@@ -1,5 +1,5 @@
 // Orders' tables (schema `orders`): orders, their history and idempotency keys. Nobody else touches them.
-import { migrate, sql, type Database, type Tx } from '@millrace/platform';
+import { lockMany, migrate, sql, updateMany, type Database, type Tx } from '@millrace/platform';
 import type { OrderStatus } from './contract.ts';
 import type { OrderState, PricedLine } from './domain.ts';
 import { init } from './migrations/0001_init.ts';
@@ -56,23 +56,13 @@ export const orders = {
     return (forUpdate ? q.forUpdate() : q).executeTakeFirst() as Promise<OrderRow | undefined>;
   },
   /** The orders with these ids, locked in id order. */
-  lockMany: async (ex: Executor, ids: readonly string[]) => {
-    if (ids.length === 0) return [];
-    return (await ex.selectFrom('orders.orders').selectAll().where('id', 'in', [...new Set(ids)]).orderBy('id').forUpdate().execute()) as OrderRow[];
-  },
+  lockMany: (ex: Executor, ids: readonly string[]) => lockMany<OrderRow>(ex, 'orders.orders', 'id', ids),
   /** Writes the mutable columns of each row (as changed in memory) in one statement. */
-  writeMany: async (ex: Executor, rows: readonly OrderRow[]) => {
-    if (rows.length === 0) return;
-    await sql`
-      update orders.orders o set
-        status = v.status, priced_lines = v.priced_lines, amount = v.amount, currency = v.currency, payment_id = v.payment_id,
-        reason = v.reason, detail = v.detail, stock_compensation = v.stock_compensation, payment_compensation = v.payment_compensation,
-        updated_at = v.updated_at, version = v.version
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(
-        id text, status text, priced_lines jsonb, amount bigint, currency text, payment_id text, reason text, detail text,
-        stock_compensation text, payment_compensation text, updated_at timestamptz, version int)
-      where o.id = v.id`.execute(ex);
-  },
+  writeMany: (ex: Executor, rows: readonly OrderRow[]) =>
+    updateMany(ex, 'orders.orders', ['id', 'text'], {
+      status: 'text', priced_lines: 'jsonb', amount: 'bigint', currency: 'text', payment_id: 'text', reason: 'text', detail: 'text',
+      stock_compensation: 'text', payment_compensation: 'text', updated_at: 'timestamptz', version: 'int',
+    }, rows),
   async list(ex: Executor, q: { customerId?: string | undefined; status?: string | undefined; limit: number; before?: { at: Date; id: string } | undefined }) {
     let query = ex.selectFrom('orders.orders').selectAll().orderBy('placed_at', 'desc').orderBy('id', 'desc').limit(q.limit);
     if (q.customerId) query = query.where('customer_id', '=', q.customerId);

@@ -1,5 +1,5 @@
 // Payments' tables (schema `payments`): one row per order's payment. Nobody else touches them.
-import { migrate, sql, type Database, type Tx } from '@millrace/platform';
+import { lockMany, migrate, sql, updateMany, type Database, type Tx } from '@millrace/platform';
 import { init } from './migrations/0001_init.ts';
 
 export const PAYMENTS_SCHEMA = 'payments';
@@ -54,28 +54,15 @@ export const payments = {
     return (forUpdate ? q.forUpdate() : q).executeTakeFirst() as Promise<PaymentRow | undefined>;
   },
   /** The payments of these orders, locked in id order. */
-  lockByOrders: async (ex: Executor, orderIds: readonly string[]) => {
-    if (orderIds.length === 0) return [];
-    return (await ex.selectFrom('payments.payments').selectAll().where('order_id', 'in', [...new Set(orderIds)]).orderBy('id').forUpdate().execute()) as PaymentRow[];
-  },
+  lockByOrders: (ex: Executor, orderIds: readonly string[]) => lockMany<PaymentRow>(ex, 'payments.payments', 'order_id', orderIds, 'id'),
   /** These payments, locked in id order. */
-  lockMany: async (ex: Executor, ids: readonly string[]) => {
-    if (ids.length === 0) return [];
-    return (await ex.selectFrom('payments.payments').selectAll().where('id', 'in', [...new Set(ids)]).orderBy('id').forUpdate().execute()) as PaymentRow[];
-  },
+  lockMany: (ex: Executor, ids: readonly string[]) => lockMany<PaymentRow>(ex, 'payments.payments', 'id', ids),
   /** Writes the mutable columns of each row (as changed in memory) in one statement. */
-  writeMany: async (ex: Executor, rows: readonly PaymentRow[]) => {
-    if (rows.length === 0) return;
-    await sql`
-      update payments.payments p set
-        status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at, lease_token = v.lease_token, lease_until = v.lease_until,
-        cancel_requested = v.cancel_requested, authorization_id = v.authorization_id, capture_id = v.capture_id, refund_id = v.refund_id,
-        reason = v.reason, updated_at = v.updated_at
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(
-        id text, status text, attempts int, next_attempt_at timestamptz, lease_token text, lease_until timestamptz, cancel_requested boolean,
-        authorization_id text, capture_id text, refund_id text, reason text, updated_at timestamptz)
-      where p.id = v.id`.execute(ex);
-  },
+  writeMany: (ex: Executor, rows: readonly PaymentRow[]) =>
+    updateMany(ex, 'payments.payments', ['id', 'text'], {
+      status: 'text', attempts: 'int', next_attempt_at: 'timestamptz', lease_token: 'text', lease_until: 'timestamptz', cancel_requested: 'boolean',
+      authorization_id: 'text', capture_id: 'text', refund_id: 'text', reason: 'text', updated_at: 'timestamptz',
+    }, rows),
   update: (ex: Executor, id: string, patch: Partial<Omit<PaymentRow, 'id'>>) => ex.updateTable('payments.payments').set(patch).where('id', '=', id).execute(),
   /**
    * Claims due payments for one worker: a lease (token + deadline) that another worker may take over only once it

@@ -1,0 +1,45 @@
+// Batch writes: rows loaded and locked together, changed in memory, written back with one statement.
+import { sql, type Kysely, type Transaction } from 'kysely';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Executor = Kysely<any> | Transaction<any>;
+
+const TYPE = /^[a-z][a-z0-9 ]*(\[\])?$/;
+
+/**
+ * Updates many rows with one statement: each row's `columns` (name -> SQL type) are set where its `key` matches.
+ * Rows are objects as loaded (`selectAll`) and changed in memory; they travel as one JSON document.
+ * @example await updateMany(trx, 'orders.orders', ['id', 'text'], { status: 'text', version: 'int' }, rows)
+ */
+export async function updateMany(
+  ex: Executor,
+  table: string,
+  key: readonly [name: string, type: string],
+  columns: Readonly<Record<string, string>>,
+  rows: readonly object[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const types = { [key[0]]: key[1], ...columns };
+  for (const [name, type] of Object.entries(types)) {
+    if (!TYPE.test(type)) throw new Error(`updateMany: ${name} has an invalid SQL type ${type}`);
+  }
+  const set = sql.join(Object.keys(columns).map((c) => sql`${sql.ref(c)} = v.${sql.ref(c)}`));
+  const shape = sql.join(Object.entries(types).map(([c, t]) => sql`${sql.ref(c)} ${sql.raw(t)}`));
+  await sql`
+    update ${sql.table(table)} as t set ${set}
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(${shape})
+    where t.${sql.ref(key[0])} = v.${sql.ref(key[0])}`.execute(ex);
+}
+
+/**
+ * Selects the rows whose `column` is one of `values`, locked FOR UPDATE in `orderBy` order (one lock order for every
+ * caller, so batches never deadlock each other).
+ * @example const rows = await lockMany<OrderRow>(trx, 'orders.orders', 'id', ids)
+ */
+export async function lockMany<Row>(ex: Executor, table: string, column: string, values: readonly string[], orderBy = column): Promise<Row[]> {
+  if (values.length === 0) return [];
+  const { rows } = await sql<Row>`
+    select * from ${sql.table(table)} where ${sql.ref(column)} = any(${[...new Set(values)]}::text[])
+    order by ${sql.ref(orderBy)} for update`.execute(ex);
+  return rows;
+}
