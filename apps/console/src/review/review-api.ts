@@ -44,8 +44,18 @@ export interface FraudRule {
   readonly params: Readonly<Record<string, number>>;
 }
 
+/** The most held transfers the review page reads (the oldest first); the API pages them 100 at a time. */
+export const QUEUE_CAP = 1_000;
+
+/** The queue, page after page (keyset cursor) up to `QUEUE_CAP`. */
 export async function heldTransfers(signal?: AbortSignal): Promise<HeldTransfer[]> {
-  return (await api<{ items: HeldTransfer[] }>('/api/ledger/reviews', signal ? { signal } : {})).items;
+  const items: HeldTransfer[] = [];
+  for (let url: string | null = '/api/ledger/reviews?limit=100'; url && items.length < QUEUE_CAP;) {
+    const page: { items: HeldTransfer[]; next: string | null } = await api(url, signal ? { signal } : {});
+    items.push(...page.items);
+    url = page.next;
+  }
+  return items.slice(0, QUEUE_CAP);
 }
 
 /** Approve (posts the transfer) or reject (releases the reservation); the note is required and audited. */

@@ -8,7 +8,7 @@ import { formatMoney } from '../wallet/money.ts';
 import { shortId } from '../ui/short-id.ts';
 import { AuditTrail } from './audit-trail.tsx';
 import { FraudRules } from './fraud-rules.tsx';
-import { decide, fraudRules, heldTransfers, type FiredRule, type HeldTransfer } from './review-api.ts';
+import { decide, fraudRules, heldTransfers, QUEUE_CAP, type FiredRule, type HeldTransfer } from './review-api.ts';
 import { useResource } from './use-resource.ts';
 
 /** Events on topic `ledger` after which the queue is read again. */
@@ -75,7 +75,7 @@ export function ReviewPage() {
       <header className="page-head">
         <h1>Fraud review</h1>
         <span className="badge" data-testid="held-count" data-count={items.length}>
-          {queue.value === undefined ? '…' : `${items.length} held`}
+          {queue.value === undefined ? '…' : items.length >= QUEUE_CAP ? `${QUEUE_CAP}+ held (the oldest ${QUEUE_CAP} shown)` : `${items.length} held`}
         </span>
         <ConnectionBadge connection={connection} />
         <div className="spacer" />
