@@ -1,6 +1,6 @@
 // Orders' use cases: placement with idempotency keys, the saga's transitions, customer cancellation, shipping and delivery.
 import { createHash } from 'node:crypto';
-import { inNamespace, MillraceError, uuidv7, type Envelope, type Outbox, type Tx } from '@millrace/platform';
+import { Batcher, inNamespace, MillraceError, uuidv7, type Envelope, type Outbox, type Settled, type Tx } from '@millrace/platform';
 import { CANCELLABLE, canMove, EVENT_OF, react, type OrderStatus } from './domain.ts';
 import { orderCodes } from './errors.ts';
 import { history, idempotencyKeys, orderView, orders, stateOf, type HistoryRow, type OrderRow, type OrderView } from './store.ts';
@@ -16,6 +16,13 @@ export interface PlaceResult {
   readonly replayed: boolean;
 }
 
+interface Placement {
+  readonly customerId: string;
+  readonly lines: readonly OrderLineInput[];
+  readonly idempotencyKey: string | undefined;
+  readonly flow: 'events' | 'sync';
+}
+
 export interface OrdersOptions {
   readonly outbox: Outbox;
   readonly now: () => Date;
@@ -28,9 +35,12 @@ const requestHash = (lines: readonly OrderLineInput[]) =>
 
 export class Orders {
   readonly #o: OrdersOptions;
+  readonly #placer: Batcher<Placement, PlaceResult>;
 
   constructor(options: OrdersOptions) {
     this.#o = options;
+    // two batches in flight: one commits while the next one fills
+    this.#placer = new Batcher((batch) => this.#placeAll(batch), { concurrency: options.outbox.database.kind === 'pglite' ? 1 : 2 });
   }
 
   get outbox(): Outbox {
@@ -43,32 +53,51 @@ export class Orders {
    * @example await orders.place('cust-1', [{ productId, quantity: 2 }], 'key-123')
    */
   place(customerId: string, lines: readonly OrderLineInput[], idempotencyKey?: string, flow: 'events' | 'sync' = 'events'): Promise<PlaceResult> {
-    return this.#o.outbox.groupCommit(async (outer) => {
+    return this.#placer.submit({ customerId, lines, idempotencyKey, flow });
+  }
+
+  /**
+   * Placements arriving together share one transaction: the keys are claimed with one statement (in key order, so
+   * two batches never deadlock), orders and history are inserted with one statement each. A key used twice in one
+   * batch is claimed by the first request; the second gets its answer, as a retry after it would.
+   */
+  async #placeAll(batch: readonly Placement[]): Promise<Array<Settled<PlaceResult>>> {
+    return this.#o.outbox.transaction(async (outer) => {
       const tx = inNamespace(outer, this.#o.namespace ?? '');
       const now = this.#o.now();
-      const id = uuidv7();
-      const row: OrderRow = {
-        id, customer_id: customerId, status: 'placed', lines: lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
-        priced_lines: null, amount: null, currency: null, payment_id: null, reason: null, detail: null,
-        stock_compensation: null, payment_compensation: null, flow, placed_at: now, updated_at: now, version: 1,
-      };
-      const view = orderView(row);
-      if (idempotencyKey !== undefined) {
-        const hash = requestHash(row.lines);
-        const claim = await idempotencyKeys.claim(tx.db, { customer_id: customerId, key: idempotencyKey, request_hash: hash, order_id: id, response: view, created_at: now });
-        if (!claim.claimed) {
-          if (claim.request_hash !== hash) {
-            throw new MillraceError('conflict', orderCodes.idempotencyKeyReused, 'this Idempotency-Key was used for a different request');
-          }
-          return { order: claim.response as OrderView, replayed: true };
+      const made = batch.map((p) => {
+        const row: OrderRow = {
+          id: uuidv7(), customer_id: p.customerId, status: 'placed', lines: p.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
+          priced_lines: null, amount: null, currency: null, payment_id: null, reason: null, detail: null,
+          stock_compensation: null, payment_compensation: null, flow: p.flow, placed_at: now, updated_at: now, version: 1,
+        };
+        return { p, row, view: orderView(row), hash: requestHash(row.lines), key: p.idempotencyKey === undefined ? undefined : `${p.customerId}\u0000${p.idempotencyKey}` };
+      });
+      const keyed = made.filter((m) => m.key !== undefined);
+      const won = await idempotencyKeys.claimMany(tx.db, keyed.map((m) => ({
+        customer_id: m.p.customerId, key: m.p.idempotencyKey!, request_hash: m.hash, order_id: m.row.id, response: m.view, created_at: now,
+      })));
+      // who holds each key: a request of this batch, or an earlier request (its stored answer)
+      const holder = new Map<string, { request_hash: string; response: unknown }>();
+      for (const m of keyed) if (won.has(m.row.id)) holder.set(m.key!, { request_hash: m.hash, response: m.view });
+      const elsewhere = keyed.filter((m) => !holder.has(m.key!));
+      for (const r of await idempotencyKeys.find(tx.db, elsewhere.map((m) => [m.p.customerId, m.p.idempotencyKey!] as const))) {
+        holder.set(`${r.customer_id}\u0000${r.key}`, r);
+      }
+      const fresh = made.filter((m) => m.key === undefined || won.has(m.row.id));
+      await orders.insertMany(tx.db, fresh.map((m) => m.row));
+      await history.addMany(tx.db, fresh.map((m) => ({ order_id: m.row.id, status: 'placed', cause: 'customer', reason: null, at: now })));
+      for (const { row } of fresh) {
+        if (row.flow === 'events') {
+          tx.publish({ type: 'orders.order-placed', key: row.id, data: { orderId: row.id, customerId: row.customer_id, status: 'placed', lines: row.lines, placedAt: now.toISOString() } });
         }
       }
-      await orders.insert(tx.db, row);
-      await history.addMany(tx.db, [{ order_id: id, status: 'placed', cause: 'customer', reason: null, at: now }]);
-      if (flow === 'events') {
-        tx.publish({ type: 'orders.order-placed', key: id, data: { orderId: id, customerId, status: 'placed', lines: row.lines, placedAt: now.toISOString() } });
-      }
-      return { order: view, replayed: false };
+      return made.map((m): Settled<PlaceResult> => {
+        if (m.key === undefined || won.has(m.row.id)) return { ok: { order: m.view, replayed: false } };
+        const h = holder.get(m.key)!;
+        if (h.request_hash !== m.hash) return { err: new MillraceError('conflict', orderCodes.idempotencyKeyReused, 'this Idempotency-Key was used for a different request') };
+        return { ok: { order: h.response as OrderView, replayed: true } };
+      });
     });
   }
 

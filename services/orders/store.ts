@@ -49,8 +49,12 @@ export function orderView(r: OrderRow) {
 export type OrderView = ReturnType<typeof orderView>;
 
 export const orders = {
-  insert: (ex: Executor, row: Pick<OrderRow, 'id' | 'customer_id' | 'status' | 'lines' | 'flow' | 'placed_at'>) =>
-    ex.insertInto('orders.orders').values({ ...row, lines: JSON.stringify(row.lines), updated_at: row.placed_at }).execute(),
+  insertMany: async (ex: Executor, rows: ReadonlyArray<Pick<OrderRow, 'id' | 'customer_id' | 'status' | 'lines' | 'flow' | 'placed_at'>>) => {
+    if (rows.length === 0) return;
+    await ex.insertInto('orders.orders').values(rows.map((row) => ({
+      id: row.id, customer_id: row.customer_id, status: row.status, lines: JSON.stringify(row.lines), flow: row.flow, placed_at: row.placed_at, updated_at: row.placed_at,
+    }))).execute();
+  },
   byId: (ex: Executor, id: string, forUpdate = false) => {
     const q = ex.selectFrom('orders.orders').selectAll().where('id', '=', id);
     return (forUpdate ? q.forUpdate() : q).executeTakeFirst() as Promise<OrderRow | undefined>;
@@ -93,19 +97,40 @@ export const history = {
     >,
 };
 
+export interface IdempotencyKeyRow {
+  customer_id: string;
+  key: string;
+  request_hash: string;
+  order_id: string;
+  response: unknown;
+  created_at: Date;
+}
+
 export const idempotencyKeys = {
-  /** Claims `key` for this request; answers the stored claim when another request already holds it. */
-  async claim(ex: Executor, row: { customer_id: string; key: string; request_hash: string; order_id: string; response: unknown; created_at: Date }) {
+  /**
+   * Claims the keys not held yet, in one statement, in (customer, key) order: two concurrent batches lock the same
+   * keys in the same order, so they queue instead of deadlocking. A key given twice is claimed by its first row.
+   * Returns the order ids of the rows that claimed their key.
+   */
+  async claimMany(ex: Executor, rows: readonly IdempotencyKeyRow[]): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    const sorted = [...rows].sort((a, b) => (a.customer_id === b.customer_id ? cmp(a.key, b.key) : cmp(a.customer_id, b.customer_id)));
     const inserted = await ex
       .insertInto('orders.idempotency_keys')
-      .values({ ...row, response: JSON.stringify(row.response) })
+      .values(sorted.map((r) => ({ ...r, response: JSON.stringify(r.response) })))
       .onConflict((oc) => oc.columns(['customer_id', 'key']).doNothing())
       .returning('order_id')
-      .executeTakeFirst();
-    if (inserted) return { claimed: true as const };
-    const existing = (await ex.selectFrom('orders.idempotency_keys').select(['request_hash', 'order_id', 'response']).where('customer_id', '=', row.customer_id).where('key', '=', row.key).executeTakeFirstOrThrow()) as {
-      request_hash: string; order_id: string; response: unknown;
-    };
-    return { claimed: false as const, request_hash: existing.request_hash, order_id: existing.order_id, response: JSON.parse(existing.response as string) as unknown };
+      .execute();
+    return new Set(inserted.map((r) => r.order_id as string));
+  },
+  /** The stored claims of these (customer, key) pairs, with the answer given then. */
+  async find(ex: Executor, pairs: ReadonlyArray<readonly [customerId: string, key: string]>) {
+    if (pairs.length === 0) return [];
+    const { rows } = await sql<{ customer_id: string; key: string; request_hash: string; response: string }>`
+      select k.customer_id, k.key, k.request_hash, k.response from orders.idempotency_keys k
+      join unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::text[]) as v(c, k2) on k.customer_id = v.c and k.key = v.k2`.execute(ex);
+    return rows.map((r) => ({ customer_id: r.customer_id, key: r.key, request_hash: r.request_hash, response: JSON.parse(r.response) as unknown }));
   },
 };
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

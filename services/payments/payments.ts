@@ -1,6 +1,6 @@
 // Payments' use cases: a payment per order, charged by a worker outside any transaction, idempotent against the provider.
 import { randomUUID } from 'node:crypto';
-import { inNamespace, uuidv7, type Logger, type Outbox, type Tx } from '@millrace/platform';
+import { Batcher, inNamespace, uuidv7, type Logger, type Outbox, type Settled, type Tx } from '@millrace/platform';
 import { isProviderUnavailable, type PaymentProvider } from './provider.ts';
 import { payments, type PaymentRow } from './store.ts';
 
@@ -15,7 +15,7 @@ export interface PaymentsOptions {
   readonly backoffMs?: number;
   /** How long a worker owns a claimed payment; a dead worker's payments are taken over after it. Default 10 s. */
   readonly leaseMs?: number;
-  /** Provider calls in flight per worker. Default 32. */
+  /** Provider calls in flight per worker. Default 64. */
   readonly concurrency?: number;
   /** Idle poll of the worker. Default 50 ms. */
   readonly pollMs?: number;
@@ -31,7 +31,7 @@ export interface PaymentRequest {
 }
 
 type Outcome = (tx: Tx, current: PaymentRow) => Partial<PaymentRow>;
-type QueuedOutcome = { row: PaymentRow; token: string; outcome: Outcome; release: boolean; resolve: () => void; reject: (err: unknown) => void };
+type QueuedOutcome = { row: PaymentRow; token: string; outcome: Outcome; release: boolean };
 
 /** Provider idempotency keys: derived from the order, so no redelivery, retry or restart can charge an order twice. */
 export const keys = {
@@ -52,8 +52,7 @@ export class Payments {
   #running = false;
   #inFlight = new Set<Promise<void>>();
   #stopped = true;
-  readonly #outcomes: QueuedOutcome[] = [];
-  #committing = false;
+  readonly #committer = new Batcher<QueuedOutcome, void>((batch) => this.#commitAll(batch));
 
   constructor(options: PaymentsOptions) {
     this.#o = options;
@@ -121,11 +120,16 @@ export class Payments {
     if (this.#running) return 0;
     this.#running = true;
     try {
-      const free = (this.#o.concurrency ?? 32) - this.#inFlight.size;
+      const free = (this.#o.concurrency ?? 64) - this.#inFlight.size;
       if (free <= 0) return 0;
       const claimed = await this.#o.outbox.database.transaction((trx) => payments.claimDue(trx, this.#o.now(), this.#o.leaseMs ?? 10_000, this.#token, free));
+      // every slot taken: more may be due, so a slot that frees claims again at once instead of at the next poll
+      const saturated = claimed.length === free;
       for (const row of claimed) {
-        const p: Promise<void> = this.#process(row).catch((err) => this.#o.log?.error({ err, orderId: row.order_id }, 'payment processing failed')).finally(() => this.#inFlight.delete(p));
+        const p: Promise<void> = this.#process(row).catch((err) => this.#o.log?.error({ err, orderId: row.order_id }, 'payment processing failed')).finally(() => {
+          this.#inFlight.delete(p);
+          if (saturated && !this.#stopped) void this.tick();
+        });
         this.#inFlight.add(p);
       }
       return claimed.length;
@@ -227,40 +231,25 @@ export class Payments {
    * worker's commits are its main cost.
    */
   #commit(row: PaymentRow, token: string, outcome: Outcome, release = true): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#outcomes.push({ row, token, outcome, release, resolve, reject });
-      if (!this.#committing) void this.#commitQueued();
-    });
+    return this.#committer.submit({ row, token, outcome, release });
   }
 
-  async #commitQueued(): Promise<void> {
-    this.#committing = true;
-    try {
-      while (this.#outcomes.length > 0) {
-        const batch = this.#outcomes.splice(0, 256);
-        try {
-          await this.#o.outbox.transaction(async (outer) => {
-            const tx = inNamespace(outer, this.#o.namespace ?? '');
-            const rows = new Map((await payments.lockMany(tx.db, batch.map((b) => b.row.id))).map((r) => [r.id, r]));
-            const changed = new Set<string>();
-            const now = this.#o.now();
-            for (const b of batch) {
-              const current = rows.get(b.row.id);
-              if (!current || current.lease_token !== b.token) continue; // lease lost: the new holder repeats the call with the same key
-              const patch = b.outcome(tx, current);
-              rows.set(current.id, { ...current, ...patch, updated_at: now, ...(b.release ? { lease_token: null, lease_until: null } : {}) });
-              changed.add(current.id);
-            }
-            await payments.writeMany(tx.db, [...changed].map((id) => rows.get(id)!));
-          });
-          for (const b of batch) b.resolve();
-        } catch (err) {
-          for (const b of batch) b.reject(err);
-        }
+  async #commitAll(batch: readonly QueuedOutcome[]): Promise<Array<Settled<void>>> {
+    await this.#o.outbox.transaction(async (outer) => {
+      const tx = inNamespace(outer, this.#o.namespace ?? '');
+      const rows = new Map((await payments.lockMany(tx.db, batch.map((b) => b.row.id))).map((r) => [r.id, r]));
+      const changed = new Set<string>();
+      const now = this.#o.now();
+      for (const b of batch) {
+        const current = rows.get(b.row.id);
+        if (!current || current.lease_token !== b.token) continue; // lease lost: the new holder repeats the call with the same key
+        const patch = b.outcome(tx, current);
+        rows.set(current.id, { ...current, ...patch, updated_at: now, ...(b.release ? { lease_token: null, lease_until: null } : {}) });
+        changed.add(current.id);
       }
-    } finally {
-      this.#committing = false;
-    }
+      await payments.writeMany(tx.db, [...changed].map((id) => rows.get(id)!));
+    });
+    return batch.map(() => ({ ok: undefined }));
   }
 
   #base(p: PaymentRow) {

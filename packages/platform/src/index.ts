@@ -4,7 +4,7 @@ export { MillraceError, codes, type ErrorKind } from './errors.ts';
 export { openDatabase, sql, type Database, type TxHooks, type TransactionOptions, type IsolationLevel } from './db/database.ts';
 export { migrate, type Migration, type Migrations } from './db/migrations.ts';
 export { isRetryableSqlError } from './db/retry.ts';
-export { lockMany, updateMany } from './db/batch.ts';
+export { Batcher, lockMany, updateMany, type Settled } from './db/batch.ts';
 export { envelopeFactory, topicOf, uuidv7, type Envelope, type NewEvent } from './events/envelope.ts';
 export { inNamespace, topicIn } from './events/namespace.ts';
 export { defineContract, EventRegistry, type Contract, type EventVersions } from './events/contract.ts';

@@ -43,3 +43,54 @@ export async function lockMany<Row>(ex: Executor, table: string, column: string,
     order by ${sql.ref(orderBy)} for update`.execute(ex);
   return rows;
 }
+
+/** One item's outcome in a batch: its value, or the error that is its alone. */
+export type Settled<O> = { readonly ok: O } | { readonly err: unknown };
+
+/**
+ * Collects concurrent requests into batches and runs each batch with one call (typically one transaction that reads
+ * and writes each table once). At most `concurrency` batches run at a time; whatever arrives meanwhile waits for
+ * the next. `run` answers each item's outcome in order; if `run` itself throws, every item of the batch gets the error.
+ * @example const placer = new Batcher((items) => placeAll(items)); const order = await placer.submit(request)
+ */
+export class Batcher<I, O> {
+  readonly #run: (items: readonly I[]) => Promise<ReadonlyArray<Settled<O>>>;
+  readonly #maxBatch: number;
+  readonly #concurrency: number;
+  readonly #queue: Array<{ item: I; resolve: (o: O) => void; reject: (e: unknown) => void }> = [];
+  #active = 0;
+
+  constructor(run: (items: readonly I[]) => Promise<ReadonlyArray<Settled<O>>>, options: { maxBatch?: number; concurrency?: number } = {}) {
+    this.#run = run;
+    this.#maxBatch = options.maxBatch ?? 256;
+    this.#concurrency = options.concurrency ?? 1;
+  }
+
+  submit(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.#queue.push({ item, resolve, reject });
+      if (this.#active < this.#concurrency) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#active++;
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, this.#maxBatch);
+        try {
+          const out = await this.#run(batch.map((b) => b.item));
+          batch.forEach((b, i) => {
+            const r = out[i]!;
+            if ('ok' in r) b.resolve(r.ok);
+            else b.reject(r.err);
+          });
+        } catch (err) {
+          for (const b of batch) b.reject(err);
+        }
+      }
+    } finally {
+      this.#active--;
+    }
+  }
+}
