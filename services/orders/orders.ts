@@ -71,7 +71,8 @@ export class Orders {
           priced_lines: null, amount: null, currency: null, payment_id: null, reason: null, detail: null,
           stock_compensation: null, payment_compensation: null, flow: p.flow, placed_at: now, updated_at: now, version: 1,
         };
-        return { p, row, view: orderView(row), hash: requestHash(row.lines), key: p.idempotencyKey === undefined ? undefined : `${p.customerId}\u0000${p.idempotencyKey}` };
+        const keyed = p.idempotencyKey !== undefined;
+        return { p, row, view: orderView(row), hash: keyed ? requestHash(row.lines) : '', key: keyed ? `${p.customerId}\u0000${p.idempotencyKey}` : undefined };
       });
       const keyed = made.filter((m) => m.key !== undefined);
       const won = await idempotencyKeys.claimMany(tx.db, keyed.map((m) => ({

@@ -17,6 +17,16 @@ export class ApiError extends Error {
   }
 }
 
+/** How a failed call reads on a page: the problem's detail and code, or the error itself. */
+export function errorText(err: unknown): string {
+  return err instanceof ApiError ? `${err.detail} (${err.code})` : String(err);
+}
+
+/** Whether sending the same request again may succeed: no answer at all, or a server-side failure. */
+export function mayRetry(err: unknown): boolean {
+  return !(err instanceof ApiError) || err.status === 0 || err.status >= 500;
+}
+
 export function readCookie(name: string): string | undefined {
   for (const part of document.cookie.split(';')) {
     const i = part.indexOf('=');

@@ -1,7 +1,7 @@
 // The console's one realtime connection while signed in: follows every family channel the user may see into an EventLog; pages add their own channels on it.
 import { RealtimeClient } from '@millrace/platform/realtime-client';
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react';
-import { api, ApiError } from '../api/http.ts';
+import { api, ApiError, errorText } from '../api/http.ts';
 import { useSession } from '../auth/session.tsx';
 import { EventLog, type LiveEvent, type LogSnapshot } from './event-log.ts';
 
@@ -117,7 +117,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       .catch((err: unknown) => {
         if (stopped) return;
         if (err instanceof ApiError && err.status === 401) expired();
-        else setChannelsError(err instanceof ApiError ? `${err.detail} (${err.code})` : String(err));
+        else setChannelsError(errorText(err));
       });
 
     return () => {

@@ -1,6 +1,6 @@
 // Operations (staff): orders per state as bars, the saga's failures and compensations, live inventory, and shipping / delivering confirmed orders.
 import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
-import { ApiError } from '../api/http.ts';
+import { ApiError, errorText } from '../api/http.ts';
 import { ConnectionBadge } from '../live/connection-badge.tsx';
 import { useLive } from '../live/live-connection.tsx';
 import { reasonLabel, STATUS_LABEL } from '../orders/order-status.ts';
@@ -238,7 +238,7 @@ function ShipRow({ order, onDone }: { order: Order; onDone(): void }) {
       onDone();
     } catch (err) {
       setBusy(false);
-      setError(err instanceof ApiError ? `${err.detail} (${err.code})` : String(err));
+      setError(errorText(err));
       if (err instanceof ApiError && err.status === 409) onDone();
     }
   };
@@ -279,7 +279,7 @@ function DeliverRow({ order, onDone }: { order: Order; onDone(): void }) {
       onDone();
     } catch (err) {
       setBusy(false);
-      setError(err instanceof ApiError ? `${err.detail} (${err.code})` : String(err));
+      setError(errorText(err));
       if (err instanceof ApiError && err.status === 409) onDone();
     }
   };

@@ -1,7 +1,7 @@
 // My orders: the caller's orders with their state and a timeline, moved live by every `orders.*` event; cancel while allowed; the inbox.
 import { useCallback, useEffect, useId, useMemo, useReducer, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
-import { ApiError } from '../api/http.ts';
+import { ApiError, errorText } from '../api/http.ts';
 import { useSession } from '../auth/session.tsx';
 import { ConnectionBadge } from '../live/connection-badge.tsx';
 import { useLive } from '../live/live-connection.tsx';
@@ -32,7 +32,7 @@ export function OrdersPage() {
   const fail = useCallback(
     (err: unknown, what: 'list' | 'notice') => {
       if (err instanceof ApiError && err.status === 401) return expired();
-      const text = err instanceof ApiError ? `${err.detail} (${err.code})` : String(err);
+      const text = errorText(err);
       if (what === 'list') dispatch({ type: 'failed', error: text });
       else setNotice(text);
     },

@@ -1,6 +1,6 @@
 // Fraud review: the held-transfer queue with the rule versions that fired, approve / reject with a note, audit trails, the rules.
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import { ApiError } from '../api/http.ts';
+import { ApiError, errorText } from '../api/http.ts';
 import { useSession } from '../auth/session.tsx';
 import { ConnectionBadge } from '../live/connection-badge.tsx';
 import { useLive } from '../live/live-connection.tsx';
@@ -160,7 +160,7 @@ function ReviewItem({ held, onDecided, onStale }: { held: HeldTransfer; onDecide
       if (err instanceof ApiError && err.code === 'LEDGER_TRANSFER_NOT_HELD') {
         setError('Someone decided this transfer already.');
         onStale();
-      } else setError(err instanceof ApiError ? `${err.detail} (${err.code})` : String(err));
+      } else setError(errorText(err));
     }
   };
   const onSubmit = (e: FormEvent) => {

@@ -1,6 +1,6 @@
 // A REST resource the page reloads on demand (after an action, on a live event): the latest answer wins, earlier ones are aborted.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError } from '../api/http.ts';
+import { ApiError, errorText } from '../api/http.ts';
 import { useSession } from '../auth/session.tsx';
 
 export interface Resource<T> {
@@ -35,7 +35,7 @@ export function useResource<T>(load: (signal: AbortSignal) => Promise<T>): Resou
       .catch((err: unknown) => {
         if (ctrl.signal.aborted || (err as Error).name === 'AbortError') return;
         if (err instanceof ApiError && err.status === 401) expired();
-        setError(err instanceof ApiError ? `${err.detail} (${err.code})` : String(err));
+        setError(errorText(err));
       })
       .finally(() => {
         if (current.current === ctrl) setLoading(false);

@@ -1,6 +1,6 @@
 // Shop: products with price and live stock, an order form of several lines, placing it under a fresh Idempotency-Key, and its answer followed live.
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import { ApiError } from '../api/http.ts';
+import { errorText, mayRetry } from '../api/http.ts';
 import { newIdempotencyKey } from '../api/idempotency-key.ts';
 import { ConnectionBadge } from '../live/connection-badge.tsx';
 import { useLive } from '../live/live-connection.tsx';
@@ -87,9 +87,9 @@ export function ShopPage() {
       setShown({ kind: 'outcome', outcome });
       if (outcome.outcome !== 'refused') setQuantities({});
     } catch (err) {
-      const retry = !(err instanceof ApiError) || err.status === 0 || err.status >= 500;
+      const retry = mayRetry(err);
       unsettled.current = retry ? { body, key } : null;
-      setShown({ kind: 'error', detail: err instanceof ApiError ? `${err.detail} (${err.code})` : String(err), retry });
+      setShown({ kind: 'error', detail: errorText(err), retry });
     } finally {
       setBusy(false);
     }

@@ -1,6 +1,6 @@
 // The catalog's products with live stock: read over REST, then moved by `inventory` levels and `catalog` changes on the shared connection.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError } from '../api/http.ts';
+import { ApiError, errorText } from '../api/http.ts';
 import { useSession } from '../auth/session.tsx';
 import { useLive } from '../live/live-connection.tsx';
 import { applyCatalogEvent, listProducts, type Product } from './catalog-api.ts';
@@ -45,7 +45,7 @@ export function useProducts(): LiveProducts {
       } catch (err) {
         if (ctrl.signal.aborted || (err as Error).name === 'AbortError') return;
         if (err instanceof ApiError && err.status === 401) expired();
-        else setError(err instanceof ApiError ? `${err.detail} (${err.code})` : String(err));
+        else setError(errorText(err));
       }
     })();
   }, [expired]);

@@ -1,6 +1,6 @@
 // Deposit, withdraw or send money from one account: one form, a fresh Idempotency-Key per submit, the outcome and its live status.
 import { useId, useRef, useState, type FormEvent } from 'react';
-import { ApiError } from '../api/http.ts';
+import { errorText, mayRetry } from '../api/http.ts';
 import { newIdempotencyKey } from '../api/idempotency-key.ts';
 import { formatMoney, parseAmount } from './money.ts';
 import { shortId } from '../ui/short-id.ts';
@@ -80,9 +80,9 @@ export function MoveMoney({ account, transfers, activity, onMoved }: MoveMoneyPr
         setAmount('');
       }
     } catch (err) {
-      const retry = !(err instanceof ApiError) || err.status === 0 || err.status >= 500;
+      const retry = mayRetry(err);
       unsettled.current = retry ? { body, key } : null;
-      setShown({ kind: 'error', detail: err instanceof ApiError ? `${err.detail} (${err.code})` : String(err), retry });
+      setShown({ kind: 'error', detail: errorText(err), retry });
     } finally {
       setBusy(false);
     }

@@ -1,6 +1,6 @@
 // Wallet: the signed-in owner's accounts with live balances, a statement, point-in-time balance and money movements.
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
-import { ApiError } from '../api/http.ts';
+import { ApiError, errorText } from '../api/http.ts';
 import { useSession } from '../auth/session.tsx';
 import { ConnectionBadge } from '../live/connection-badge.tsx';
 import type { LiveEvent } from '../live/event-log.ts';
@@ -28,7 +28,7 @@ export function WalletPage() {
   const fail = useCallback(
     (err: unknown) => {
       if (err instanceof ApiError && err.status === 401) expired();
-      else dispatch({ type: 'failed', error: err instanceof ApiError ? `${err.detail} (${err.code})` : String(err) });
+      else dispatch({ type: 'failed', error: errorText(err) });
     },
     [expired],
   );

@@ -1,5 +1,6 @@
 // Transactional outbox: events are written in the same transaction as the state change, and read back in a gap-free order.
 import { sql, type Transaction } from 'kysely';
+import { Batcher, type Settled } from '../db/batch.ts';
 import type { Database, TransactionOptions } from '../db/database.ts';
 import { countByTopic, type Metrics } from '../observability/metrics.ts';
 import type { EventRegistry } from './contract.ts';
@@ -48,7 +49,7 @@ export class Outbox {
     return this.#db;
   }
 
-  #committer: GroupCommitter | undefined;
+  #committer: Batcher<(tx: Tx) => Promise<unknown>, unknown> | undefined;
 
   /**
    * Group commit: concurrent small units of work share one transaction (up to `maxBatch`), so many requests pay
@@ -60,8 +61,23 @@ export class Outbox {
    * @example await outbox.groupCommit(async (tx) => { await tx.db.insertInto('t').values(row).execute(); tx.publish(e) })
    */
   groupCommit<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    this.#committer ??= new GroupCommitter(this, { maxBatch: 256, concurrency: this.#db.kind === 'pglite' ? 1 : 3 });
-    return this.#committer.submit(work);
+    this.#committer ??= new Batcher((units) => this.#commitGroup(units), { maxBatch: 256, concurrency: this.#db.kind === 'pglite' ? 1 : 3 });
+    return this.#committer.submit(work) as Promise<T>;
+  }
+
+  /** The units in one transaction; if it fails, each unit alone, so only the failing one fails. */
+  async #commitGroup(units: ReadonlyArray<(tx: Tx) => Promise<unknown>>): Promise<Array<Settled<unknown>>> {
+    try {
+      const results = await this.transaction(async (tx) => {
+        const out: unknown[] = [];
+        for (const work of units) out.push(await work(tx));
+        return out;
+      });
+      return results.map((ok) => ({ ok }));
+    } catch (err) {
+      if (units.length === 1) return [{ err }];
+      return Promise.all(units.map((work) => this.transaction(work).then((ok) => ({ ok }), (e: unknown) => ({ err: e }))));
+    }
   }
 
   transaction<T>(work: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T> {
@@ -188,53 +204,4 @@ export async function saveCursor(
     insert into millrace.cursors (name, txid, id, updated_at) values (${name}, ${p.txid}::xid8, ${p.id}::bigint, now())
     on conflict (name) do update set txid = excluded.txid, id = excluded.id, updated_at = now()
   `.execute(executor);
-}
-
-type Queued = { work: (tx: Tx) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void };
-
-class GroupCommitter {
-  readonly #outbox: Outbox;
-  readonly #maxBatch: number;
-  readonly #concurrency: number;
-  readonly #queue: Queued[] = [];
-  #active = 0;
-
-  constructor(outbox: Outbox, options: { maxBatch: number; concurrency: number }) {
-    this.#outbox = outbox;
-    this.#maxBatch = options.maxBatch;
-    this.#concurrency = options.concurrency;
-  }
-
-  submit<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
-      if (this.#active < this.#concurrency) void this.#drain();
-    });
-  }
-
-  async #drain(): Promise<void> {
-    this.#active++;
-    try {
-      while (this.#queue.length > 0) {
-        const batch = this.#queue.splice(0, this.#maxBatch);
-        try {
-          const results = await this.#outbox.transaction(async (tx) => {
-            const out: unknown[] = [];
-            for (const item of batch) out.push(await item.work(tx));
-            return out;
-          });
-          batch.forEach((item, i) => item.resolve(results[i]));
-        } catch (err) {
-          if (batch.length === 1) {
-            batch[0]!.reject(err);
-            continue;
-          }
-          // isolate: each unit alone, so only the failing one fails
-          await Promise.all(batch.map((item) => this.#outbox.transaction(item.work).then(item.resolve, item.reject)));
-        }
-      }
-    } finally {
-      this.#active--;
-    }
-  }
 }
